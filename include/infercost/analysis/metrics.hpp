@@ -1,0 +1,56 @@
+#pragma once
+// Collects what a run measured: request outcomes, latencies, per-user counts and replica utilization.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "infercost/analysis/stats.hpp"
+#include "infercost/core/request.hpp"
+#include "infercost/serving/replica.hpp"
+
+namespace infercost {
+
+/// Per-user counters.
+struct UserCounters {
+  std::uint32_t submitted = 0;
+  std::uint32_t completed = 0;
+  std::uint32_t rejected = 0;
+  std::uint32_t abandoned = 0;
+  std::uint32_t throttled = 0;     ///< submissions (attempts included) refused by a policy
+  std::uint64_t input_tokens = 0;  ///< of completed requests
+  std::uint64_t output_tokens = 0; ///< of completed requests
+};
+
+/// Integrates one replica's activity over time.
+struct ReplicaUsage {
+  SimTime last_change = 0;
+  ReplicaActivity current;
+  double busy_s = 0.0;        ///< integral of busy_fraction dt
+  double compute_s = 0.0;     ///< integral of compute_fraction dt
+  double memory_bw_s = 0.0;   ///< integral of memory_bw_fraction dt
+  double kv_s = 0.0;          ///< integral of kv_occupancy dt
+};
+
+/// The run's measurements.
+class Metrics : public ActivityObserver {
+ public:
+  Metrics(std::uint32_t users, std::uint32_t replicas, SimTime warmup);
+
+  void on_created(const Request& r);
+  void on_throttled(const Request& r);
+  void on_finished(const Request& r, SimTime now);
+  void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
+  /// Closes the integrals at the end of the run.
+  void finish(SimTime end_time);
+
+  std::uint64_t submitted = 0, completed = 0, rejected = 0, abandoned = 0, throttled = 0, preemptions = 0;
+  std::uint64_t input_tokens_completed = 0, output_tokens_completed = 0;
+  LatencyStats latency_s, ttft_s, tpot_s, queue_wait_s;
+  std::vector<UserCounters> users;
+  std::vector<ReplicaUsage> replicas;
+
+ private:
+  SimTime warmup_;
+};
+
+}  // namespace infercost

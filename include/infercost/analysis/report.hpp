@@ -1,0 +1,21 @@
+#pragma once
+// The files a run writes: summary.csv (one row, columns in docs/outputs.md) and run.json (provenance).
+#include <filesystem>
+#include <string>
+
+#include "infercost/core/simulation.hpp"
+#include "infercost/io/output.hpp"
+
+namespace infercost {
+
+/// The one-row summary of a run.
+CsvTable summary_table(const Scenario& scenario, const Metrics& metrics, const RunInfo& info);
+
+/// run.json: version, scenario hash, seed, wall seconds, events, events/s, fingerprint.
+std::string run_json(const Scenario& scenario, const RunInfo& info);
+
+/// Writes every output of a run into `dir` atomically, file by file.
+void write_run_outputs(const std::filesystem::path& dir, const Scenario& scenario, const Simulation& sim,
+                       const RunInfo& info);
+
+}  // namespace infercost

@@ -1,0 +1,66 @@
+#pragma once
+// A scenario: the validated, immutable configuration of a run. Loading checks every key (types, ranges,
+// unknown keys) and throws ConfigError on the first problem; a loaded scenario can run any number of times.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "infercost/core/registries.hpp"
+#include "infercost/engine/time.hpp"
+#include "infercost/io/config.hpp"
+
+namespace infercost {
+
+/// A subscription or API plan.
+struct PlanConfig {
+  std::string name;
+  double price_usd_per_month = 0.0;
+};
+
+/// A class of users: how many, their plan, how they send requests and how long those are.
+struct UserClassConfig {
+  std::string name;
+  std::uint32_t users = 1;
+  std::uint32_t plan = 0;  ///< index into Scenario::plans
+  std::shared_ptr<const ArrivalConfig> arrival;
+  std::shared_ptr<const LengthDistribution> input_tokens;
+  std::shared_ptr<const LengthDistribution> output_tokens;
+};
+
+/// Everything a run needs.
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string file;
+  std::uint64_t seed = 1;
+  SimTime duration = kHour;
+  SimTime warmup = 0;  ///< requests created before this are not counted in latency statistics
+
+  std::uint32_t replicas = 1;
+  std::shared_ptr<const ServingModelConfig> serving;
+  std::shared_ptr<const RouterConfig> router;
+
+  std::vector<PlanConfig> plans;
+  std::vector<UserClassConfig> classes;
+  std::shared_ptr<const PolicyConfig> policy;
+
+  std::string canonical_text;   ///< the effective YAML (after --set)
+  std::uint64_t hash = 0;       ///< FNV-1a of canonical_text
+
+  std::uint32_t total_users() const;
+};
+
+// Each concern reads its own section of the scenario (sim/<concern>/*_config.cpp).
+void read_cluster_section(const ConfigNode& root, const Registries& registries, Scenario& scenario);
+void read_workload_section(const ConfigNode& root, const Registries& registries, Scenario& scenario);
+void read_policy_section(const ConfigNode& root, const Registries& registries, Scenario& scenario);
+
+/// Loads and validates a scenario file with "key.path=value" overrides.
+Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides,
+                       const Registries& registries);
+/// Loads from YAML text (tests), named `name` in messages.
+Scenario load_scenario_text(const std::string& text, const std::string& name,
+                            const std::vector<std::string>& overrides, const Registries& registries);
+
+}  // namespace infercost

@@ -1,0 +1,78 @@
+#pragma once
+// The serving seam: a replica is one model instance (on one or more GPUs) that accepts requests and reports
+// progress; a ServingModelConfig is its validated scenario configuration and builds replicas.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "infercost/core/request.hpp"
+#include "infercost/engine/engine.hpp"
+#include "infercost/engine/random.hpp"
+
+namespace infercost {
+
+/// Receives the milestones of requests from replicas.
+class RequestListener {
+ public:
+  virtual ~RequestListener() = default;
+  virtual void on_started(Request& request, SimTime now) = 0;
+  virtual void on_first_token(Request& request, SimTime now) = 0;
+  virtual void on_completed(Request& request, SimTime now) = 0;
+};
+
+/// What a replica's GPUs are doing: piecewise constant between reports.
+enum class GpuPhase : std::uint8_t { kIdle, kPrefill, kDecode, kMixed };
+
+/// A replica's state from one report to the next; power and utilization models integrate it.
+struct ReplicaActivity {
+  GpuPhase phase = GpuPhase::kIdle;
+  std::uint32_t running = 0;          ///< requests in the batch / being served
+  std::uint32_t queued = 0;           ///< requests waiting at the replica
+  double busy_fraction = 0.0;         ///< share of the replica's capacity in use, in [0, 1]
+  double compute_fraction = 0.0;      ///< achieved / peak FLOP/s, in [0, 1]
+  double memory_bw_fraction = 0.0;    ///< achieved / peak HBM bandwidth, in [0, 1]
+  double kv_occupancy = 0.0;          ///< share of KV-cache blocks in use, in [0, 1]
+};
+
+/// Observes replica activity changes (power, utilization, time series).
+class ActivityObserver {
+ public:
+  virtual ~ActivityObserver() = default;
+  /// Called whenever a replica's activity changes; the new state holds from `now` until the next call.
+  virtual void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) = 0;
+};
+
+/// What a replica needs from the simulation.
+struct ReplicaContext {
+  Engine& engine;
+  RequestListener& listener;
+  ActivityObserver& activity;
+  RandomStream rng;             ///< the replica's own stream
+  std::uint32_t index = 0;      ///< replica index in the pool
+};
+
+/// One model instance serving requests.
+class Replica : public EventHandler {
+ public:
+  /// Accepts a routed request (it may queue).
+  virtual void submit(Request& request) = 0;
+  /// Requests queued or running here.
+  virtual std::uint32_t outstanding() const = 0;
+  /// Share of KV-cache in use, in [0, 1] (0 for models without a KV cache).
+  virtual double kv_load() const { return 0.0; }
+  /// Number of GPUs this replica occupies.
+  virtual std::uint32_t gpus() const = 0;
+};
+
+/// A validated `serving:` configuration; builds the replicas of a pool.
+class ServingModelConfig {
+ public:
+  virtual ~ServingModelConfig() = default;
+  virtual std::unique_ptr<Replica> make_replica(ReplicaContext context) const = 0;
+  /// GPUs per replica.
+  virtual std::uint32_t gpus_per_replica() const = 0;
+  /// A one-line description for summaries.
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace infercost

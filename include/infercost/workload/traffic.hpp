@@ -1,0 +1,67 @@
+#pragma once
+// The workload seam: a traffic source drives the users of one class, creating and submitting requests, and
+// hears how each ended (so closed loops can continue and clients can retry).
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "infercost/core/request.hpp"
+#include "infercost/engine/engine.hpp"
+#include "infercost/engine/random.hpp"
+#include "infercost/policy/admission.hpp"
+#include "infercost/workload/lengths.hpp"
+
+namespace infercost {
+
+/// What a traffic source may ask of the simulation.
+class RequestSink {
+ public:
+  virtual ~RequestSink() = default;
+  /// A new request in the pool, stamped with the current time.
+  virtual Request& create_request(std::uint32_t user, std::uint32_t input_tokens, std::uint32_t output_tokens) = 0;
+  /// Submits (or resubmits) a request: admission, routing, service.
+  virtual void submit(Request& request) = 0;
+  /// Ends a request that will not be served (rejected for good, or abandoned) and frees it.
+  virtual void finish(Request& request, RequestOutcome outcome) = 0;
+  /// Looks a pooled request up by index (for events carrying it).
+  virtual Request& request_at(std::uint32_t pool_index) = 0;
+};
+
+/// The users of one class, as known to its traffic source.
+struct UserClassInfo {
+  std::string name;
+  std::uint32_t index = 0;       ///< class index
+  std::uint32_t first_user = 0;  ///< global index of the class's first user
+  std::uint32_t users = 0;       ///< number of users
+  std::uint32_t plan = 0;        ///< plan index
+  const LengthDistribution* input_tokens = nullptr;   ///< the class's prompt lengths
+  const LengthDistribution* output_tokens = nullptr;  ///< the class's output lengths
+};
+
+/// What a traffic source needs from the simulation.
+struct TrafficContext {
+  Engine& engine;
+  RequestSink& sink;
+  const StreamFactory& streams;
+  SimTime end_time;              ///< no arrivals are generated after this
+};
+
+/// Drives one class of users.
+class TrafficSource : public EventHandler {
+ public:
+  /// Schedules the first arrivals.
+  virtual void start() = 0;
+  /// A request of this source completed (its slot is freed after this returns).
+  virtual void on_completed(Request& request) = 0;
+  /// A submission was rejected; the source retries (sink.submit later) or ends it (sink.finish).
+  virtual void on_rejected(Request& request, const AdmissionDecision& decision) = 0;
+};
+
+/// A validated arrival-process configuration of a user class; builds its traffic source.
+class ArrivalConfig {
+ public:
+  virtual ~ArrivalConfig() = default;
+  virtual std::unique_ptr<TrafficSource> make_source(const UserClassInfo& users, TrafficContext context) const = 0;
+};
+
+}  // namespace infercost

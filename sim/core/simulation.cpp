@@ -1,0 +1,133 @@
+#include "infercost/core/simulation.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+namespace infercost {
+
+Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
+    : scenario_(scenario),
+      seed_(seed),
+      streams_(seed),
+      metrics_(scenario.total_users(), scenario.replicas, scenario.warmup) {
+  observers_.push_back(&metrics_);
+  replicas_.reserve(scenario.replicas);
+  for (std::uint32_t i = 0; i < scenario.replicas; ++i) {
+    replicas_.push_back(scenario.serving->make_replica(
+        ReplicaContext{engine_, *this, *this, streams_.stream("replica", i), i}));
+    replica_ptrs_.push_back(replicas_.back().get());
+  }
+  router_ = scenario.router->make_router(streams_.stream("router"));
+  policy_ = scenario.policy->make_policy();
+
+  std::uint32_t first_user = 0;
+  user_class_of_.reserve(scenario.total_users());
+  for (std::uint32_t ci = 0; ci < scenario.classes.size(); ++ci) {
+    const auto& c = scenario.classes[ci];
+    UserClassInfo info{c.name, ci, first_user, c.users, c.plan, c.input_tokens.get(), c.output_tokens.get()};
+    sources_.push_back(c.arrival->make_source(info, TrafficContext{engine_, *this, streams_, scenario.duration}));
+    user_class_of_.insert(user_class_of_.end(), c.users, ci);
+    first_user += c.users;
+  }
+}
+
+Simulation::~Simulation() = default;
+
+RunInfo Simulation::run(const std::function<void(double)>& progress) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  for (auto& s : sources_) s->start();
+  const SimTime end = scenario_.duration;
+  if (progress) {
+    constexpr int kSteps = 200;
+    for (int i = 1; i <= kSteps; ++i) {
+      engine_.run_until(end / kSteps * i + (i == kSteps ? end % kSteps : 0));
+      progress(static_cast<double>(i) / kSteps);
+    }
+  } else {
+    engine_.run_until(end);
+  }
+  metrics_.finish(end);
+  RunInfo info;
+  info.seed = seed_;
+  info.end_time = end;
+  info.events = engine_.events_processed();
+  info.fingerprint = engine_.fingerprint();
+  info.in_flight = live_requests_;
+  info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return info;
+}
+
+Request& Simulation::create_request(std::uint32_t user, std::uint32_t input_tokens, std::uint32_t output_tokens) {
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(pool_.size());
+    pool_.emplace_back();
+  }
+  Request& r = pool_[slot];
+  r = Request{};
+  r.id = next_request_id_++;
+  r.pool_index = slot;
+  r.user = user;
+  r.user_class = user_class_of_[user];
+  r.plan = scenario_.classes[r.user_class].plan;
+  r.input_tokens = input_tokens;
+  r.output_tokens = output_tokens;
+  r.created_at = engine_.now();
+  ++live_requests_;
+  metrics_.on_created(r);
+  return r;
+}
+
+void Simulation::submit(Request& request) {
+  const SimTime now = engine_.now();
+  request.submitted_at = now;
+  ++request.attempts;
+  const AdmissionDecision decision = policy_->decide(request, now);
+  if (!decision.admit) {
+    metrics_.on_throttled(request);
+    source_of(request).on_rejected(request, decision);
+    return;
+  }
+  const std::uint32_t target = router_->route(request, replica_ptrs_);
+  request.replica = target;
+  replicas_[target]->submit(request);
+}
+
+void Simulation::finish(Request& request, RequestOutcome outcome) {
+  request.outcome = outcome;
+  request.completed_at = engine_.now();
+  metrics_.on_finished(request, engine_.now());
+  release(request);
+}
+
+void Simulation::on_started(Request& request, SimTime now) {
+  if (request.started_at == kTimeNever) request.started_at = now;
+}
+
+void Simulation::on_first_token(Request& request, SimTime now) {
+  if (request.first_token_at == kTimeNever) request.first_token_at = now;
+}
+
+void Simulation::on_completed(Request& request, SimTime now) {
+  request.completed_at = now;
+  request.outcome = RequestOutcome::kCompleted;
+  metrics_.on_finished(request, now);
+  policy_->on_completed(request, now);
+  source_of(request).on_completed(request);
+  release(request);
+}
+
+void Simulation::on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) {
+  for (ActivityObserver* o : observers_) o->on_activity(replica, now, activity);
+}
+
+void Simulation::release(Request& request) {
+  free_slots_.push_back(request.pool_index);
+  --live_requests_;
+}
+
+}  // namespace infercost
