@@ -20,6 +20,7 @@ std::string describe(const YAML::Node& n) {
 }
 
 std::string format_range(double min, double max) {
+  if (min > 0 && min <= 1e-9 && max >= 1e299) return " > 0";
   if (min > -1e299 && max < 1e299) return fmt::format(" in [{}, {}]", min, max);
   if (min > -1e299) return fmt::format(" >= {}", min);
   if (max < 1e299) return fmt::format(" <= {}", max);
@@ -370,7 +371,7 @@ double ConfigNode::get_quantity(const std::string& key, UnitKind kind, std::opti
   }
   const double v = c->as_quantity(kind);
   if (v < min || v > max) {
-    c->fail(fmt::format("expected {}{} (in base units), got {}", unit_kind_help(kind), format_range(min, max), v));
+    c->fail(fmt::format("expected a value{} ({}), got {:g}", format_range(min, max), unit_kind_help(kind), v));
   }
   return v;
 }

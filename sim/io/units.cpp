@@ -105,13 +105,13 @@ std::optional<double> parse_duration_seconds(std::string_view text) {
 std::string unit_kind_help(UnitKind kind) {
   switch (kind) {
     case UnitKind::kDimensionless: return "a number";
-    case UnitKind::kDuration: return "a duration such as 90s, 250ms, 15m, 5h, 7d or 1h30m (bare numbers are seconds)";
-    case UnitKind::kBytes: return "a size such as 80GiB, 141GB or 512MiB (bare numbers are bytes)";
-    case UnitKind::kBandwidth: return "a bandwidth such as 3.35TB/s or 900GB/s (bare numbers are bytes/s)";
-    case UnitKind::kPower: return "a power such as 700W or 10.2kW (bare numbers are watts)";
-    case UnitKind::kEnergy: return "an energy such as 3.6MJ or 1.5kWh (bare numbers are joules)";
-    case UnitKind::kRate: return "a rate such as 10/s, 600/min or 2/h (bare numbers are per second)";
-    case UnitKind::kFlops: return "a compute rate such as 989TFLOP/s (bare numbers are FLOP/s)";
+    case UnitKind::kDuration: return "a duration such as 90s, 250ms, 15m, 5h, 7d or 1h30m; bare numbers are seconds";
+    case UnitKind::kBytes: return "a size such as 80GiB, 141GB or 512MiB; bare numbers are bytes";
+    case UnitKind::kBandwidth: return "a bandwidth such as 3.35TB/s or 900GB/s; bare numbers are bytes/s";
+    case UnitKind::kPower: return "a power such as 700W or 10.2kW; bare numbers are watts";
+    case UnitKind::kEnergy: return "an energy such as 3.6MJ or 1.5kWh; bare numbers are joules";
+    case UnitKind::kRate: return "a rate such as 10/s, 600/min or 2/h; bare numbers are per second";
+    case UnitKind::kFlops: return "a compute rate such as 989TFLOP/s; bare numbers are FLOP/s";
   }
   return "a value";
 }

@@ -65,7 +65,7 @@ class PoissonConfig final : public ArrivalConfig {
 void register_arrival_processes(Registry<ArrivalConfig>& registry) {
   registry.add("poisson", "open-loop Poisson arrivals at `rate` per user",
                [](const ConfigNode& n) -> std::unique_ptr<ArrivalConfig> {
-                 return std::make_unique<PoissonConfig>(n.get_quantity("rate", UnitKind::kRate, std::nullopt, 1e-12, 1e9));
+                 return std::make_unique<PoissonConfig>(n.get_quantity("rate", UnitKind::kRate, std::nullopt, 1e-12));
                });
 }
 

@@ -1,0 +1,65 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "infercost/engine/random.hpp"
+
+using namespace infercost;
+
+TEST_CASE("named streams are reproducible and independent of each other", "[engine][random]") {
+  const StreamFactory a(42), b(42), c(43);
+  auto s1 = a.stream("user", 7), s2 = b.stream("user", 7), s3 = c.stream("user", 7);
+  auto s4 = a.stream("user", 8), s5 = a.stream("replica", 7);
+  bool all_equal = true, any_equal_seed = false, any_equal_index = false, any_equal_name = false;
+  for (int i = 0; i < 100; ++i) {
+    const auto x = s1.next_u64();
+    all_equal &= x == s2.next_u64();
+    any_equal_seed |= x == s3.next_u64();
+    any_equal_index |= x == s4.next_u64();
+    any_equal_name |= x == s5.next_u64();
+  }
+  CHECK(all_equal);
+  CHECK_FALSE(any_equal_seed);
+  CHECK_FALSE(any_equal_index);
+  CHECK_FALSE(any_equal_name);
+}
+
+TEST_CASE("drawing from one stream never changes another", "[engine][random]") {
+  const StreamFactory f(1);
+  auto alone = f.stream("user", 3);
+  std::vector<double> expected;
+  for (int i = 0; i < 50; ++i) expected.push_back(alone.uniform());
+  auto other = f.stream("user", 2);
+  auto mine = f.stream("user", 3);
+  for (int i = 0; i < 50; ++i) {
+    for (int k = 0; k < 3; ++k) other.uniform();
+    CHECK(mine.uniform() == expected[i]);
+  }
+}
+
+TEST_CASE("exponential draws pass a chi-squared test against the exact CDF", "[engine][random]") {
+  // 20 equiprobable bins of Exp(rate 2): edges at -ln(1 - k/20)/2. Chi-squared with 19 d.o.f.: the 0.999
+  // quantile is 43.82, so a correct generator fails this about once in a thousand seeds; this seed is fixed.
+  RandomStream rng(2024);
+  const int n = 200000, bins = 20;
+  std::vector<int> counts(bins, 0);
+  for (int i = 0; i < n; ++i) {
+    const double x = rng.exponential(2.0);
+    const double u = 1.0 - std::exp(-2.0 * x);
+    counts[std::min(bins - 1, static_cast<int>(u * bins))]++;
+  }
+  double chi2 = 0;
+  const double e = static_cast<double>(n) / bins;
+  for (int c : counts) chi2 += (c - e) * (c - e) / e;
+  CHECK(chi2 < 43.82);
+}
+
+TEST_CASE("uniform integers cover their range evenly", "[engine][random]") {
+  RandomStream rng(7);
+  std::vector<int> counts(10, 0);
+  for (int i = 0; i < 100000; ++i) counts[rng.uniform_int(10)]++;
+  double chi2 = 0;
+  for (int c : counts) chi2 += (c - 10000.0) * (c - 10000.0) / 10000.0;
+  CHECK(chi2 < 27.88);  // 0.999 quantile, 9 d.o.f.
+}

@@ -1,0 +1,50 @@
+#pragma once
+// Helpers shared by tests: run a shipped scenario in-process, read files, run the CLI.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "infercost/analysis/report.hpp"
+#include "infercost/core/scenario.hpp"
+#include "infercost/core/simulation.hpp"
+
+namespace infercost::test {
+
+inline std::string repo_path(const std::string& relative) { return std::string(INFERCOST_SOURCE_DIR) + "/" + relative; }
+
+inline Scenario load(const std::string& relative, const std::vector<std::string>& sets = {}) {
+  static const Registries registries = builtin_registries();
+  return load_scenario(repo_path(relative), sets, registries);
+}
+
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// A fresh empty temporary directory for one test.
+inline std::filesystem::path temp_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("infercost-test-" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+/// Runs the infercost binary; returns its exit code and fills stderr text.
+inline int run_cli(const std::string& args, std::string* err = nullptr, std::string* out = nullptr) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto err_path = dir / "infercost-cli-stderr.txt";
+  const auto out_path = dir / "infercost-cli-stdout.txt";
+  const std::string cmd = "cd " + std::string(INFERCOST_SOURCE_DIR) + " && " + std::string(INFERCOST_BIN) + " " + args + " >" + out_path.string() + " 2>" + err_path.string();
+  const int status = std::system(cmd.c_str());
+  if (err) *err = read_file(err_path);
+  if (out) *out = read_file(out_path);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace infercost::test
