@@ -297,7 +297,7 @@ void FacilityMeter::emit_sample(std::uint32_t index, SimTime start) {
     const double d = to_seconds(s.covered);
     const double facility_j = s.it_j + s.cooling_j + s.other_j;
     const auto mean = [d](bool varies, double first, double sum) { return varies ? sum / d : first; };
-    timeseries_.add_row({to_seconds(start), site.config->name, s.it_j / d, s.cooling_j / d, facility_j / d,
+    timeseries_.add_row({to_seconds_exact(start), site.config->name, s.it_j / d, s.cooling_j / d, facility_j / d,
                          s.it_j > 0 ? 1.0 + (s.cooling_j + s.other_j) / s.it_j : 1.0,
                          mean(s.ambient_varies, s.ambient_first, s.ambient_cs),
                          mean(s.price_varies, s.price_first, s.price_s),

@@ -31,11 +31,13 @@ GpuPowerSpec read_gpu(const ConfigNode& n, GpuPowerSpec g) {
   g.wake_energy_j = n.get_quantity("wake_energy", UnitKind::kEnergy, g.wake_energy_j, 0.0);
   const auto check_fraction = [&](const char* key, double f) {
     if (f * g.tdp_w < g.idle_w) {
-      n.child(key).fail(fmt::format("{} x tdp = {} W is below the idle power {} W", key, f * g.tdp_w, g.idle_w));
+      const std::string msg = fmt::format("{} x tdp = {} W is below the idle power {} W", key, f * g.tdp_w, g.idle_w);
+      if (n.has(key)) n.child(key).fail(msg);
+      n.fail(msg);
     }
   };
-  if (n.has("prefill_fraction_of_tdp")) check_fraction("prefill_fraction_of_tdp", g.prefill_fraction_of_tdp);
-  if (n.has("decode_fraction_at_batch_1")) check_fraction("decode_fraction_at_batch_1", g.decode_fraction_at_batch_1);
+  check_fraction("prefill_fraction_of_tdp", g.prefill_fraction_of_tdp);
+  check_fraction("decode_fraction_at_batch_1", g.decode_fraction_at_batch_1);
   if (g.decode_fraction_at_saturation < g.decode_fraction_at_batch_1) {
     n.fail("expected decode_fraction_at_saturation >= decode_fraction_at_batch_1 (decode power rises with batch)");
   }

@@ -294,6 +294,7 @@ TEST_CASE("scenarios without power keys get one default site; power keys are val
   };
   fails({"power.cap=50W"}, "above the GPU's idle power");
   fails({"power.gpu.tdpp=800W"}, "did you mean 'tdp'");
+  fails({"power.gpu.tdp=150W"}, "decode_fraction_at_batch_1 x tdp");
   fails({"sites=[{name: a, replicas: 1}, {name: b, replicas: 2}]"}, "hold 3 replicas in all but cluster.replicas is 4");
   fails({"sites=[{name: a, replicas: 2}, {name: a, replicas: 2}]"}, "duplicate site name");
   fails({"sites=[{cooling: {type: chiller, carnot_fraction: 2}}]"}, "carnot_fraction");
@@ -363,4 +364,30 @@ TEST_CASE("the site-aware router prefers the cheaper (or cleaner) site and spill
     CHECK(r.busy_s[0] > 0.0);
     CHECK(r.sites.find("pricey") != std::string::npos);
   }
+}
+
+TEST_CASE("a power-aware policy can change the cap at run time; the serving model reads the slowdown", "[power]") {
+  const PowerConfig config = make_config(1, 8);
+  Engine engine;
+  FacilityMeter meter(config, engine, 1);
+  ActivityScript script(engine, meter);
+  const ReplicaActivity prefill = act(GpuPhase::kPrefill, 2);
+  double slowdown_before = 0, slowdown_after = 0;
+  struct Probe final : EventHandler {
+    std::function<void()> f;
+    void on_event(Engine&, std::uint32_t, std::uint64_t) override { f(); }
+  } cap_probe;
+  cap_probe.f = [&] {
+    slowdown_before = meter.slowdown(0, prefill);
+    meter.set_gpu_cap_w(0, 400.0);
+    slowdown_after = meter.slowdown(0, prefill);
+  };
+  script.at(0, 0, prefill);
+  engine.schedule_at(5 * kSecond, cap_probe);
+  engine.run_until(10 * kSecond);
+  const PowerSummary s = meter.finish(10 * kSecond);
+  CHECK(s.energy_gpu_kwh * kJoulesPerKwh == Approx(8 * (700.0 * 5 + 400.0 * 5)).epsilon(1e-15));
+  CHECK(slowdown_before == 1.0);
+  CHECK(slowdown_after == Approx(std::pow(625.0 / 325.0, 1.0 / 1.5)).epsilon(1e-14));
+  CHECK(s.gpu_capped_share == Approx(0.5).epsilon(1e-15));
 }

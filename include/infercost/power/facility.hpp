@@ -126,6 +126,11 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   void set_gpu_cap_w(std::uint32_t site, double cap_w);
   /// The power model (spec, cap, curve) of a site's GPUs: the serving model asks it for slowdown().
   const GpuPowerModel& gpu_model(std::uint32_t site) const { return sites_[site].model; }
+  /// How much longer `replica`'s work takes under its site's cap while doing `activity` (1 without a cap).
+  /// The serving model multiplies each iteration's duration by this before scheduling it.
+  double slowdown(std::uint32_t replica, const ReplicaActivity& activity) const {
+    return sites_[replicas_[replica].site].model.slowdown(activity);
+  }
   /// How long `replica` needs before it can work: the wake time if its GPUs are off, else 0.
   SimTime wake_delay(std::uint32_t replica) const;
   /// Whether `replica`'s GPUs are off.
