@@ -65,16 +65,19 @@ NodePowerSpec read_node(const ConfigNode& n, NodePowerSpec node) {
   return node;
 }
 
+/// A `type: csv` series: file (relative to the scenario), value column, optional period.
+StepSeries read_csv_series(const ConfigNode& n) {
+  const std::string file = resolve_scenario_path(n, n.get_string("file"));
+  const SimTime period = n.get_duration("period", 0);
+  return read_step_series_csv(n, file, n.get_string("column", ""), period);
+}
+
 /// Ambient temperature (degC) of a site.
 StepSeries read_climate(const ConfigNode& n, SimTime local_offset) {
   n.require_map();
   const std::string type = n.get_choice("type", {"constant", "sinusoid", "csv"}, "constant");
   if (type == "constant") return StepSeries::constant(n.get_double("temperature_c", 20.0, -80.0, 70.0));
-  if (type == "csv") {
-    const std::string file = resolve_scenario_path(n, n.get_string("file"));
-    const SimTime period = n.get_duration("period", 0);
-    return read_step_series_csv(n, file, n.get_string("column", ""), period);
-  }
+  if (type == "csv") return read_csv_series(n);
   const double mean_c = n.get_double("mean_c", 15.0, -80.0, 70.0);
   const double daily_c = n.get_double("daily_amplitude_c", 5.0, 0.0, 50.0);
   const double seasonal_c = n.get_double("seasonal_amplitude_c", 10.0, 0.0, 50.0);
@@ -99,11 +102,7 @@ StepSeries read_series(const ConfigNode& n, const std::string& value_key, double
   if (allow_time_of_use) types.push_back("time_of_use");
   const std::string type = n.get_choice("type", types, "flat");
   if (type == "flat") return StepSeries::constant(n.get_double(value_key, fallback, 0.0));
-  if (type == "csv") {
-    const std::string file = resolve_scenario_path(n, n.get_string("file"));
-    const SimTime period = n.get_duration("period", 0);
-    return read_step_series_csv(n, file, n.get_string("column", ""), period);
-  }
+  if (type == "csv") return read_csv_series(n);
   std::vector<SimTime> starts;
   std::vector<double> values;
   const ConfigNode periods = n.child("periods");
