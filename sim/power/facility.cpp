@@ -238,7 +238,7 @@ void FacilityMeter::integrate(SimTime from, SimTime to) {
         site.over_budget += dt;
         any_over = true;
       }
-      site.capped_gpu_ns += static_cast<std::uint64_t>(site.capped_gpus) * static_cast<std::uint64_t>(dt);
+      site.capped_gpu_ns += static_cast<uint128_t>(site.capped_gpus) * static_cast<uint128_t>(dt);
       total_facility_w += facility_w;
       total_it_w += it_w;
       if (interval > 0) sample(site, t, b, fp);
@@ -380,7 +380,7 @@ PowerSummary FacilityMeter::finish(SimTime end) {
   advance(end);
   PowerSummary& p = summary_;
   double it_j = 0, gpu_j = 0, cooling_j = 0, facility_j = 0, emissions_g = 0;
-  std::uint64_t capped_ns = 0;
+  uint128_t capped_ns = 0;  // GPU-nanoseconds overflow 64 bits for large, long runs
   std::uint64_t gpus = 0;
   for (std::uint32_t i = 0; i < sites_.size(); ++i) {
     SiteState& site = sites_[i];

@@ -193,7 +193,7 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
     double cooling_j = 0, other_j = 0, cost_it_usd = 0, cost_overhead_usd = 0, emissions_g = 0;
     double peak_it_w = 0, peak_facility_w = 0;
     SimTime over_budget = 0;
-    std::uint64_t capped_gpu_ns = 0;
+    uint128_t capped_gpu_ns = 0;
     std::uint64_t wakes = 0;
     DemandMeter demand;
     // Time series (separate sums: sampling never touches the integrals above).
