@@ -10,13 +10,24 @@ CsvTable summary_table(const Scenario& scenario, const Metrics& m, const RunInfo
               "submissions_throttled", "preemptions", "throughput_rps", "input_tokens_completed",
               "output_tokens_completed", "output_tokens_per_s", "latency_mean_s", "latency_p50_s", "latency_p99_s",
               "ttft_mean_s", "ttft_p50_s", "ttft_p99_s", "tpot_mean_s", "tpot_p50_s", "tpot_p99_s",
-              "queue_wait_mean_s", "utilization"});
+              "queue_wait_mean_s", "utilization",
+              // power, cooling, money and emissions (sim/power)
+              "energy_gpu_kwh", "energy_it_kwh", "energy_cooling_kwh", "energy_facility_kwh", "pue_mean",
+              "peak_it_power_kw", "peak_facility_power_kw", "mean_facility_power_kw", "peak_demand_kw",
+              "gpu_capped_share", "power_budget_exceeded_s", "gpu_wakes", "cost_energy_it_usd",
+              "cost_energy_cooling_usd", "cost_capex_usd", "cost_opex_usd", "cost_rental_usd", "cost_demand_usd",
+              "cost_total_usd", "emissions_kg_co2e", "energy_per_output_token_j",
+              "cost_per_million_output_tokens_usd"});
   const double duration_s = to_seconds(info.end_time);
   const double measured_s = to_seconds(info.end_time - scenario.warmup);
   double busy_s = 0;
   for (const auto& r : m.replicas) busy_s += r.busy_s;
   const double utilization = m.replicas.empty() ? 0.0 : busy_s / (duration_s * static_cast<double>(m.replicas.size()));
   const auto i64 = [](auto v) { return static_cast<std::int64_t>(v); };
+  const PowerSummary& p = info.power;
+  const auto per_token = [&](double total) {
+    return m.output_tokens_completed > 0 ? total / static_cast<double>(m.output_tokens_completed) : 0.0;
+  };
   t.add_row({scenario.name, i64(info.seed), duration_s, i64(scenario.replicas),
              i64(scenario.replicas * scenario.serving->gpus_per_replica()), i64(scenario.total_users()),
              i64(m.submitted), i64(m.completed), i64(m.rejected), i64(m.abandoned), i64(info.in_flight),
@@ -26,7 +37,14 @@ CsvTable summary_table(const Scenario& scenario, const Metrics& m, const RunInfo
              m.latency_s.sample.quantile(0.5), m.latency_s.sample.quantile(0.99), m.ttft_s.moments.mean(),
              m.ttft_s.sample.quantile(0.5), m.ttft_s.sample.quantile(0.99), m.tpot_s.moments.mean(),
              m.tpot_s.sample.quantile(0.5), m.tpot_s.sample.quantile(0.99), m.queue_wait_s.moments.mean(),
-             utilization});
+             utilization,
+             // power
+             p.energy_gpu_kwh, p.energy_it_kwh, p.energy_cooling_kwh, p.energy_facility_kwh, p.pue_mean,
+             p.peak_it_power_kw, p.peak_facility_power_kw, p.mean_facility_power_kw, p.peak_demand_kw,
+             p.gpu_capped_share, p.budget_exceeded_s, i64(p.gpu_wakes), p.bill.energy_it_usd,
+             p.bill.energy_cooling_usd, p.bill.capex_usd, p.bill.opex_usd, p.bill.rental_usd, p.bill.demand_usd,
+             p.bill.total_usd(), p.emissions_kg_co2e, per_token(p.energy_facility_kwh * kJoulesPerKwh),
+             per_token(p.bill.total_usd() * 1e6)});
   return t;
 }
 
@@ -45,8 +63,15 @@ void write_run_outputs(const std::filesystem::path& dir, const Scenario& scenari
   // Everything is rendered before anything is written, so a failure leaves no partial set.
   const std::string summary = summary_table(scenario, sim.metrics(), info).to_string();
   const std::string json = run_json(scenario, info);
+  std::string timeseries, sites;
+  if (const FacilityMeter* power = sim.power_meter()) {
+    if (scenario.power->timeseries_interval > 0) timeseries = power->timeseries_table().to_string();
+    sites = power->sites_table().to_string();
+  }
   write_file_atomic(dir / "summary.csv", summary);
   write_file_atomic(dir / "run.json", json);
+  if (!timeseries.empty()) write_file_atomic(dir / "timeseries.csv", timeseries);
+  if (!sites.empty()) write_file_atomic(dir / "sites.csv", sites);
 }
 
 }  // namespace infercost

@@ -69,6 +69,14 @@ void print_summary(const Scenario& s, const Metrics& m, const RunInfo& info, con
              num("ttft_p99_s", " s"));
   fmt::print("TPOT       mean {}  p99 {}\n", num("tpot_mean_s", " s"), num("tpot_p99_s", " s"));
   fmt::print("utilization {:.1f}%\n", std::stod(cell("utilization")) * 100);
+  fmt::print("energy     IT {}  facility {}  PUE {}  peak {}\n", num("energy_it_kwh", " kWh"),
+             num("energy_facility_kwh", " kWh"), num("pue_mean", ""), num("peak_facility_power_kw", " kW"));
+  fmt::print("cost       {} total ({} energy, {} hardware), {} CO2e\n", num("cost_total_usd", " USD"),
+             fmt::format("{:.4g} USD", std::stod(cell("cost_energy_it_usd")) + std::stod(cell("cost_energy_cooling_usd")) +
+                                           std::stod(cell("cost_demand_usd"))),
+             fmt::format("{:.4g} USD", std::stod(cell("cost_capex_usd")) + std::stod(cell("cost_opex_usd")) +
+                                           std::stod(cell("cost_rental_usd"))),
+             num("emissions_kg_co2e", " kg"));
   fmt::print("engine     {} events in {:.3f} s wall ({:.3g} events/s)\n", info.events, info.wall_s,
              info.wall_s > 0 ? static_cast<double>(info.events) / info.wall_s : 0.0);
   fmt::print("outputs    {}\n", (dir / "summary.csv").string());

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "infercost/power/site_router.hpp"
+
 namespace infercost {
 
 Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
@@ -20,6 +22,11 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   }
   router_ = scenario.router->make_router(streams_.stream("router"));
   policy_ = scenario.policy->make_policy();
+  if (scenario.power) {
+    power_ = std::make_unique<FacilityMeter>(*scenario.power, engine_, scenario.replicas);
+    add_activity_observer(*power_);
+    if (auto* r = dynamic_cast<PowerAwareRouter*>(router_.get())) r->attach(*power_);
+  }
 
   std::uint32_t first_user = 0;
   user_class_of_.reserve(scenario.total_users());
@@ -49,6 +56,7 @@ RunInfo Simulation::run(const std::function<void(double)>& progress) {
   }
   metrics_.finish(end);
   RunInfo info;
+  if (power_) info.power = power_->finish(end);
   info.seed = seed_;
   info.end_time = end;
   info.events = engine_.events_processed();

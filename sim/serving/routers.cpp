@@ -2,6 +2,7 @@
 #include <limits>
 
 #include "infercost/core/registries.hpp"
+#include "infercost/power/site_router.hpp"
 #include "infercost/serving/router.hpp"
 
 namespace infercost {
@@ -90,6 +91,7 @@ void register_routers(Registry<RouterConfig>& registry) {
                simple_factory<LeastOutstandingRouter>());
   registry.add("least_kv", "lowest KV-cache occupancy (ties rotate)", simple_factory<LeastKvRouter>());
   registry.add("random", "uniformly at random (seeded router stream)", simple_factory<RandomRouter>());
+  register_site_routers(registry);
 }
 
 }  // namespace infercost

@@ -12,6 +12,8 @@
 
 namespace infercost {
 
+struct PowerConfig;
+
 /// A subscription or API plan.
 struct PlanConfig {
   std::string name;
@@ -44,6 +46,7 @@ struct Scenario {
   std::vector<PlanConfig> plans;
   std::vector<UserClassConfig> classes;
   std::shared_ptr<const PolicyConfig> policy;
+  std::shared_ptr<const PowerConfig> power;   ///< power, cooling, sites and money (sim/power/power_config.cpp)
 
   std::string canonical_text;   ///< the effective YAML (after --set)
   std::uint64_t hash = 0;       ///< FNV-1a of canonical_text
@@ -55,6 +58,7 @@ struct Scenario {
 void read_cluster_section(const ConfigNode& root, const Registries& registries, Scenario& scenario);
 void read_workload_section(const ConfigNode& root, const Registries& registries, Scenario& scenario);
 void read_policy_section(const ConfigNode& root, const Registries& registries, Scenario& scenario);
+void read_power_section(const ConfigNode& root, const Registries& registries, Scenario& scenario);
 
 /// Loads and validates a scenario file with "key.path=value" overrides.
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides,

@@ -10,6 +10,7 @@
 #include "infercost/core/scenario.hpp"
 #include "infercost/engine/engine.hpp"
 #include "infercost/engine/random.hpp"
+#include "infercost/power/facility.hpp"
 
 namespace infercost {
 
@@ -21,6 +22,7 @@ struct RunInfo {
   std::uint64_t fingerprint = 0;
   double wall_s = 0.0;
   std::uint64_t in_flight = 0;
+  PowerSummary power;   ///< energy, money and emissions (zeros when the scenario has no power section)
 };
 
 /// A single simulation run. Not copyable; build, run once, read results.
@@ -37,6 +39,9 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   const Metrics& metrics() const { return metrics_; }
   const Scenario& scenario() const { return scenario_; }
   Engine& engine() { return engine_; }
+  /// The power meter (null when the scenario has no power configuration).
+  const FacilityMeter* power_meter() const { return power_.get(); }
+  FacilityMeter* power_meter() { return power_.get(); }
   /// Requests currently in the pool (in flight).
   std::uint64_t in_flight() const { return live_requests_; }
 
@@ -70,6 +75,7 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   std::vector<Replica*> replica_ptrs_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<AdmissionPolicy> policy_;
+  std::unique_ptr<FacilityMeter> power_;
   std::vector<std::unique_ptr<TrafficSource>> sources_;
   std::vector<std::uint32_t> user_class_of_;   ///< class index of each user
   std::deque<Request> pool_;                   ///< stable addresses
