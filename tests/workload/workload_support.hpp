@@ -71,8 +71,11 @@ class Harness final : public RequestSink, public EventHandler {
     users.resize(first);
   }
 
-  void run() {
+  void start() {
     for (auto& s : sources_) s->start();
+  }
+  void run() {
+    start();
     engine.run_until(end_);
   }
 
