@@ -35,8 +35,9 @@ std::string run_json(const Scenario& scenario, const RunInfo& info) {
   // What each user class's arrival process is (a trace replay says how it assigned users).
   std::string classes;
   for (const auto& c : scenario.classes) {
-    classes += fmt::format("{}\n    {{\"name\": {}, \"users\": {}, \"arrival\": {}}}", classes.empty() ? "" : ",",
-                           json_quote(c.name), c.users, json_quote(c.arrival->describe()));
+    classes += fmt::format("{}\n    {{\"name\": {}, \"users\": {}, \"arrival\": {}, \"client\": {}}}",
+                           classes.empty() ? "" : ",", json_quote(c.name), c.users, json_quote(c.arrival->describe()),
+                           json_quote(c.client.describe()));
   }
   return fmt::format(
       "{{\n  \"infercost_version\": {},\n  \"scenario\": {},\n  \"scenario_file\": {},\n"

@@ -21,6 +21,14 @@ namespace {
 constexpr double kTwoPi = 6.283185307179586;
 constexpr double kDayS = 86400.0;
 
+/// A rate in the largest unit that keeps it under 100 ("1.5/d", "20/h", "3/s").
+std::string format_rate(double per_s) {
+  if (per_s * kDayS < 100) return fmt::format("{:.4g}/d", per_s * kDayS);
+  if (per_s * 3600 < 100) return fmt::format("{:.4g}/h", per_s * 3600);
+  if (per_s * 60 < 100) return fmt::format("{:.4g}/min", per_s * 60);
+  return fmt::format("{:.4g}/s", per_s);
+}
+
 }  // namespace
 
 LocalTime local_time(SimTime t, SimTime utc_offset) {
@@ -158,7 +166,7 @@ std::string RateCurve::describe() const {
     case Profile::kSinusoid: shape = fmt::format("sinusoid peak {:g}h amplitude {:g}", peak_hour_, amplitude_); break;
     case Profile::kHourly: shape = "hourly multipliers"; break;
   }
-  std::string s = fmt::format("mean {:g}/s, {}", mean_rate_per_s_, shape);
+  std::string s = fmt::format("mean {}, {}", format_rate(mean_rate_per_s_), shape);
   if (weekend_ratio_ != 1.0) s += fmt::format(", weekend x{:g}", weekend_ratio_);
   if (utc_offset_ != 0) s += fmt::format(", UTC{}{:g}h", utc_offset_ < 0 ? "-" : "+", std::fabs(to_seconds(utc_offset_)) / 3600);
   return s;

@@ -137,8 +137,9 @@ TEST_CASE("a closed-loop user never has more than k requests outstanding", "[wor
 }
 
 TEST_CASE("closed loops obey Little's law and slow down when latency rises", "[workload][arrivals]") {
-  // X = N / (R + Z) for N = users * loops customers, mean response time R and mean think time Z
-  // (the interactive response-time law; Harchol-Balter 2013, section 6.5).
+  // X = N / (R + Z) for N = users * loops customers, mean response time R and mean think time Z: Little's law
+  // applied to the whole closed loop (the interactive response time law; Lazowska et al., Quantitative System
+  // Performance, 1984, chapter 3).
   const std::string yaml = R"(
 duration: 12h
 warmup: 1h
