@@ -51,7 +51,12 @@ class TraceSource final : public UserSource {
   void schedule(std::uint64_t i) {
     if (i >= trace_->rows.size()) return;
     const SimTime t0 = trace_->rows[i].time;
-    const SimTime t = speedup_ == 1.0 ? t0 : std::llround(static_cast<double>(t0) / speedup_);
+    SimTime t = t0;
+    if (speedup_ != 1.0) {
+      const double scaled = static_cast<double>(t0) / speedup_;
+      if (!(scaled < static_cast<double>(ctx_.end_time))) return;  // also keeps llround in range
+      t = std::llround(scaled);
+    }
     if (t < ctx_.end_time) ctx_.engine.schedule_at(std::max(t, ctx_.engine.now()), *this, 0, i);
   }
 

@@ -154,28 +154,32 @@ TEST_CASE("on_cap wait resubmits exactly when the cap resets", "[workload][clien
 }
 
 TEST_CASE("on_cap leave abandons, stops the user for good and abandons its waiting retries", "[workload][client]") {
-  const Scenario s = load_text(kOneUser, {"workload.classes.0.client.on_cap=leave"});
-  Harness h(s, 5, 12 * kHour);
-  // Transient refusals for a while; then user 3's 10th request hits its cap.
-  h.policy = [](const Request& r, SimTime now) {
-    if (r.user == 3 && r.attempts == 1 && now > 2 * kHour && now < 3 * kHour) {
-      return AdmissionDecision{false, 4 * kHour, true, "usage_cap"};
+  for (const std::string arrival : {"{type: poisson, rate: 1/min}",
+                                    "{type: sessions, rate: 10/h, turns: 6, think_time: 20s}",
+                                    "{type: closed_loop, loops: 3, think_time: 20s}"}) {
+    INFO(arrival);
+    const Scenario s = load_text(kOneUser, {"workload.classes.0.client.on_cap=leave",
+                                            "workload.classes.0.arrival=" + arrival});
+    Harness h(s, 5, 12 * kHour);
+    // Transient refusals now and then; user 3's first submission after 2 h hits its cap.
+    h.policy = [](const Request& r, SimTime now) {
+      if (r.user == 3 && r.attempts == 1 && now > 2 * kHour) return AdmissionDecision{false, 4 * kHour, true, "usage_cap"};
+      if (r.attempts == 1 && r.id % 3 == 0) return AdmissionDecision{false, 30 * kSecond, false, "rate"};
+      return AdmissionDecision{};
+    };
+    h.run();
+    REQUIRE(h.left_at.size() == 1);
+    const auto [user, when] = h.left_at.front();
+    CHECK(user == 3);
+    for (const auto& c : h.created) {
+      if (c.user == 3) CHECK(c.at <= when);
     }
-    if (r.attempts == 1 && r.id % 3 == 0) return AdmissionDecision{false, 30 * kSecond, false, "rate"};
-    return AdmissionDecision{};
-  };
-  h.run();
-  REQUIRE(h.left_at.size() == 1);
-  const auto [user, when] = h.left_at.front();
-  CHECK(user == 3);
-  for (const auto& c : h.created) {
-    if (c.user == 3) CHECK(c.at <= when);
+    for (const auto& sub : h.submissions) {
+      if (sub.user == 3) CHECK(sub.at <= when);
+    }
+    CHECK(h.users[3].abandoned >= 1);
+    CHECK(h.users[3].outstanding == 0);
+    CHECK(h.users[3].created == h.users[3].completed + h.users[3].abandoned);
+    CHECK(h.users[4].created > 2 * h.users[3].created);  // the others keep sending
   }
-  for (const auto& sub : h.submissions) {
-    if (sub.user == 3) CHECK(sub.at <= when);
-  }
-  CHECK(h.users[3].abandoned >= 1);
-  CHECK(h.users[3].outstanding == 0);
-  CHECK(h.users[3].created == h.users[3].completed + h.users[3].abandoned);
-  CHECK(h.users[4].created > h.users[3].created);  // the others keep sending
 }

@@ -75,10 +75,7 @@ TEST_CASE("every request of every user ends exactly one way, with a refusing pol
   CHECK(info.in_flight > 0);
   CHECK(m.throttled > m.rejected + m.abandoned);  // retries were refused too
   CHECK(m.users_left > 0);
-  // Users who left send nothing more; the agents' cap waits resubmit at the reset.
-  std::uint32_t chat_users_with_requests = 0;
-  for (std::uint32_t u = 80; u < 110; ++u) chat_users_with_requests += m.users[u].submitted > 0;
-  CHECK(chat_users_with_requests == 30);
+  CHECK(m.users_left <= 30 + 50);  // only the classes with on_cap: leave (chat, replay) leave
 }
 
 TEST_CASE("a million users fit in well under 1 GiB", "[workload][memory]") {
