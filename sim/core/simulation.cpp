@@ -25,7 +25,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   user_class_of_.reserve(scenario.total_users());
   for (std::uint32_t ci = 0; ci < scenario.classes.size(); ++ci) {
     const auto& c = scenario.classes[ci];
-    UserClassInfo info{c.name,    ci, first_user, c.users, c.plan, c.input_tokens.get(), c.output_tokens.get(),
+    UserClassInfo info{c.name, ci, first_user, c.users, c.plan, c.input_tokens.get(), c.output_tokens.get(),
                        c.client};
     sources_.push_back(c.arrival->make_source(info, TrafficContext{engine_, *this, streams_, scenario.duration}));
     user_class_of_.insert(user_class_of_.end(), c.users, ci);
