@@ -10,7 +10,7 @@ CsvTable summary_table(const Scenario& scenario, const Metrics& m, const RunInfo
               "submissions_throttled", "preemptions", "throughput_rps", "input_tokens_completed",
               "output_tokens_completed", "output_tokens_per_s", "latency_mean_s", "latency_p50_s", "latency_p99_s",
               "ttft_mean_s", "ttft_p50_s", "ttft_p99_s", "tpot_mean_s", "tpot_p50_s", "tpot_p99_s",
-              "queue_wait_mean_s", "utilization",
+              "queue_wait_mean_s", "utilization", "users_left",
               // power, cooling, money and emissions (sim/power)
               "energy_gpu_kwh", "energy_it_kwh", "energy_cooling_kwh", "energy_facility_kwh", "pue_mean",
               "peak_it_power_kw", "peak_facility_power_kw", "mean_facility_power_kw", "peak_demand_kw",
@@ -37,7 +37,7 @@ CsvTable summary_table(const Scenario& scenario, const Metrics& m, const RunInfo
              m.latency_s.sample.quantile(0.5), m.latency_s.sample.quantile(0.99), m.ttft_s.moments.mean(),
              m.ttft_s.sample.quantile(0.5), m.ttft_s.sample.quantile(0.99), m.tpot_s.moments.mean(),
              m.tpot_s.sample.quantile(0.5), m.tpot_s.sample.quantile(0.99), m.queue_wait_s.moments.mean(),
-             utilization,
+             utilization, i64(m.users_left),
              // power
              p.energy_gpu_kwh, p.energy_it_kwh, p.energy_cooling_kwh, p.energy_facility_kwh, p.pue_mean,
              p.peak_it_power_kw, p.peak_facility_power_kw, p.mean_facility_power_kw, p.peak_demand_kw,
@@ -50,12 +50,20 @@ CsvTable summary_table(const Scenario& scenario, const Metrics& m, const RunInfo
 
 std::string run_json(const Scenario& scenario, const RunInfo& info) {
   const double eps = info.wall_s > 0 ? static_cast<double>(info.events) / info.wall_s : 0.0;
+  // What each user class's arrival process is (a trace replay says how it assigned users).
+  std::string classes;
+  for (const auto& c : scenario.classes) {
+    classes += fmt::format("{}\n    {{\"name\": {}, \"users\": {}, \"arrival\": {}, \"client\": {}}}",
+                           classes.empty() ? "" : ",", json_quote(c.name), c.users, json_quote(c.arrival->describe()),
+                           json_quote(c.client.describe()));
+  }
   return fmt::format(
       "{{\n  \"infercost_version\": {},\n  \"scenario\": {},\n  \"scenario_file\": {},\n"
       "  \"scenario_hash\": \"{:016x}\",\n  \"seed\": {},\n  \"simulated_s\": {},\n  \"wall_s\": {},\n"
-      "  \"events_processed\": {},\n  \"events_per_s\": {},\n  \"event_fingerprint\": \"{:016x}\"\n}}\n",
+      "  \"events_processed\": {},\n  \"events_per_s\": {},\n  \"event_fingerprint\": \"{:016x}\",\n"
+      "  \"user_classes\": [{}\n  ]\n}}\n",
       json_quote(INFERCOST_VERSION), json_quote(scenario.name), json_quote(scenario.file), scenario.hash, info.seed,
-      to_seconds(info.end_time), info.wall_s, info.events, eps, info.fingerprint);
+      to_seconds(info.end_time), info.wall_s, info.events, eps, info.fingerprint, classes);
 }
 
 void write_run_outputs(const std::filesystem::path& dir, const Scenario& scenario, const Simulation& sim,

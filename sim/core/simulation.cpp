@@ -32,7 +32,8 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   user_class_of_.reserve(scenario.total_users());
   for (std::uint32_t ci = 0; ci < scenario.classes.size(); ++ci) {
     const auto& c = scenario.classes[ci];
-    UserClassInfo info{c.name, ci, first_user, c.users, c.plan, c.input_tokens.get(), c.output_tokens.get()};
+    UserClassInfo info{c.name, ci, first_user, c.users, c.plan, c.input_tokens.get(), c.output_tokens.get(),
+                       c.client};
     sources_.push_back(c.arrival->make_source(info, TrafficContext{engine_, *this, streams_, scenario.duration}));
     user_class_of_.insert(user_class_of_.end(), c.users, ci);
     first_user += c.users;
@@ -131,6 +132,17 @@ void Simulation::on_completed(Request& request, SimTime now) {
 
 void Simulation::on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) {
   for (ActivityObserver* o : observers_) o->on_activity(replica, now, activity);
+}
+
+void Simulation::user_left(std::uint32_t user) { metrics_.on_user_left(user); }
+
+std::vector<std::uint64_t> Simulation::in_flight_per_user() const {
+  std::vector<std::uint64_t> counts(metrics_.users.size(), 0);
+  // A pooled request is live until its outcome is set: free slots always hold an ended request.
+  for (const Request& r : pool_) {
+    if (r.outcome == RequestOutcome::kInFlight) ++counts[r.user];
+  }
+  return counts;
 }
 
 void Simulation::release(Request& request) {

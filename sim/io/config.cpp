@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -140,6 +141,12 @@ std::shared_ptr<ConfigDocument> parse_document(const std::string& text, const st
 }
 
 }  // namespace
+
+std::string resolve_scenario_path(const ConfigNode& node, const std::string& path) {
+  const std::filesystem::path p(path);
+  if (p.is_absolute()) return p.string();
+  return (std::filesystem::path(node.document().file).parent_path() / p).lexically_normal().string();
+}
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);

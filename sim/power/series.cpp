@@ -118,14 +118,6 @@ SimTime StepSeries::next_change_after(SimTime t) const {
   return kTimeNever;
 }
 
-std::string resolve_scenario_path(const ConfigNode& node, const std::string& path) {
-  namespace fs = std::filesystem;
-  const fs::path p(path);
-  if (p.is_absolute()) return p.string();
-  const fs::path scenario(node.document().file);
-  return (scenario.parent_path() / p).string();
-}
-
 StepSeries read_step_series_csv(const ConfigNode& node, const std::string& path, const std::string& column,
                                 SimTime period) {
   std::ifstream in(path, std::ios::binary);

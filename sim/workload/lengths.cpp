@@ -1,11 +1,16 @@
 // Token-length distributions. Lognormal by median and p90: mu = ln(median), sigma = ln(p90/median) / z90,
 // z90 = 1.2815515655446004 (the standard normal's 0.9 quantile); mean = exp(mu + sigma^2 / 2).
+// Empirical: each draw picks one of the column's n values with probability 1/n (resampling the trace's rows).
 #include "infercost/workload/lengths.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <vector>
 
 #include <fmt/format.h>
+
+#include "infercost/workload/trace.hpp"
 
 namespace infercost {
 namespace {
@@ -55,6 +60,25 @@ class LognormalLength final : public LengthDistribution {
   std::uint32_t min_, max_;
 };
 
+class EmpiricalLength final : public LengthDistribution {
+ public:
+  EmpiricalLength(std::vector<std::uint32_t> values, std::string source)
+      : values_(std::move(values)), source_(std::move(source)) {
+    const auto sum = std::accumulate(values_.begin(), values_.end(), std::uint64_t{0});
+    mean_ = static_cast<double>(sum) / static_cast<double>(values_.size());
+  }
+  std::uint32_t sample(RandomStream& rng) const override { return values_[rng.uniform_int(values_.size())]; }
+  double mean() const override { return mean_; }
+  std::string describe() const override {
+    return fmt::format("empirical {} ({} values, mean {:g})", source_, values_.size(), mean_);
+  }
+
+ private:
+  std::vector<std::uint32_t> values_;
+  std::string source_;
+  double mean_ = 0.0;
+};
+
 constexpr std::int64_t kMaxTokens = 10'000'000;
 
 }  // namespace
@@ -79,6 +103,19 @@ void register_length_distributions(Registry<LengthDistribution>& registry) {
                  if (hi < lo) n.child("max").fail(fmt::format("expected max >= min ({}), got {}", lo, hi));
                  return std::make_unique<LognormalLength>(median, p90, static_cast<std::uint32_t>(lo),
                                                           static_cast<std::uint32_t>(hi));
+               });
+  registry.add("empirical", "resample the values of column `column` of CSV file `file` (a trace)",
+               [](const ConfigNode& n) -> std::unique_ptr<LengthDistribution> {
+                 const ConfigNode file = n.child("file");
+                 const std::string path = resolve_scenario_path(n, file.as_string());
+                 const std::string column = n.get_string("column");
+                 auto values = read_csv_column(path, column, file);
+                 const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+                 if (*lo < 1 || *hi > kMaxTokens) {
+                   file.fail(fmt::format("{}: expected token counts in [1, {}] in column '{}', found {}", path,
+                                         kMaxTokens, column, *lo < 1 ? *lo : *hi));
+                 }
+                 return std::make_unique<EmpiricalLength>(std::move(values), fmt::format("{}:{}", path, column));
                });
 }
 

@@ -1,71 +1,78 @@
-// Open-loop Poisson arrivals: each user sends requests at `rate` (per user) with exponential gaps drawn from
-// its own stream ("user", global index), so adding users never changes another user's arrivals.
+// Open-loop arrivals: each user sends requests as a Poisson process of its own, drawn from its own stream
+// ("user/<class>", index), so adding users or classes never changes another user's arrivals.
+//  - poisson: constant rate per user; gaps Exp(rate).
+//  - diurnal: rate per user following a daily and weekly curve (RateCurve), by thinning.
+// Each user has at most one pending arrival event: the next one is drawn when the previous one fires.
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "infercost/core/registries.hpp"
-#include "infercost/workload/traffic.hpp"
+#include "infercost/workload/arrivals.hpp"
+#include "infercost/workload/rate_curve.hpp"
+#include "infercost/workload/user_source.hpp"
 
 namespace infercost {
 namespace {
 
-class PoissonSource final : public TrafficSource {
+class OpenLoopSource final : public UserSource {
  public:
-  PoissonSource(double rate_per_s, const UserClassInfo& info, TrafficContext ctx)
-      : rate_per_s_(rate_per_s), info_(info), ctx_(ctx) {
-    rngs_.reserve(info.users);
-    for (std::uint32_t u = 0; u < info.users; ++u) rngs_.push_back(ctx.streams.stream("user", info.first_user + u));
-  }
+  OpenLoopSource(const RateCurve& curve, const UserClassInfo& info, TrafficContext ctx)
+      : UserSource(info, ctx), curve_(curve), rngs_(make_user_streams()) {}
 
   void start() override {
     for (std::uint32_t u = 0; u < info_.users; ++u) schedule_next(u);
   }
+  void on_completed(Request&) override {}
 
-  void on_event(Engine&, std::uint32_t, std::uint64_t data) override {
+ protected:
+  void on_source_event(std::uint32_t, std::uint64_t data) override {
     const auto u = static_cast<std::uint32_t>(data);
+    if (has_left(u)) return;
     RandomStream& rng = rngs_[u];
     const std::uint32_t in = info_.input_tokens->sample(rng);
     const std::uint32_t out = info_.output_tokens->sample(rng);
-    Request& r = ctx_.sink.create_request(info_.first_user + u, in, out);
+    Request& r = create(u, in, out);
     schedule_next(u);
     ctx_.sink.submit(r);
   }
 
-  void on_completed(Request&) override {}
-  void on_rejected(Request& request, const AdmissionDecision&) override {
-    ctx_.sink.finish(request, RequestOutcome::kRejected);
-  }
-
  private:
   void schedule_next(std::uint32_t u) {
-    const SimTime t = ctx_.engine.now() + from_seconds(rngs_[u].exponential(rate_per_s_));
-    if (t < ctx_.end_time) ctx_.engine.schedule_at(t, *this, 0, u);
+    const SimTime t = curve_.next_arrival(ctx_.engine.now(), ctx_.end_time, rngs_[u]);
+    if (t != kTimeNever) ctx_.engine.schedule_at(t, *this, 0, u);
   }
 
-  double rate_per_s_;
-  UserClassInfo info_;
-  TrafficContext ctx_;
-  std::vector<RandomStream> rngs_;
+  RateCurve curve_;
+  std::vector<RandomStream> rngs_;  ///< 32 bytes per user: the whole per-user state besides the left bit
 };
 
-class PoissonConfig final : public ArrivalConfig {
+class OpenLoopConfig final : public ArrivalConfig {
  public:
-  explicit PoissonConfig(double rate) : rate_(rate) {}
+  OpenLoopConfig(std::string name, RateCurve curve) : name_(std::move(name)), curve_(curve) {}
   std::unique_ptr<TrafficSource> make_source(const UserClassInfo& users, TrafficContext context) const override {
-    return std::make_unique<PoissonSource>(rate_, users, context);
+    return std::make_unique<OpenLoopSource>(curve_, users, context);
   }
+  std::string describe() const override { return fmt::format("{} per user: {}", name_, curve_.describe()); }
 
  private:
-  double rate_;
+  std::string name_;
+  RateCurve curve_;
 };
 
 }  // namespace
 
-void register_arrival_processes(Registry<ArrivalConfig>& registry) {
+void register_open_loop_arrivals(Registry<ArrivalConfig>& registry) {
   registry.add("poisson", "open-loop Poisson arrivals at `rate` per user",
                [](const ConfigNode& n) -> std::unique_ptr<ArrivalConfig> {
-                 return std::make_unique<PoissonConfig>(n.get_quantity("rate", UnitKind::kRate, std::nullopt, 1e-12));
+                 return std::make_unique<OpenLoopConfig>(
+                     "poisson", RateCurve::constant(n.get_quantity("rate", UnitKind::kRate, std::nullopt, 1e-12)));
+               });
+  registry.add("diurnal",
+               "open-loop Poisson arrivals per user at a mean `rate` shaped by a daily profile (sinusoid or hourly), "
+               "weekend factor and UTC offset, by thinning",
+               [](const ConfigNode& n) -> std::unique_ptr<ArrivalConfig> {
+                 return std::make_unique<OpenLoopConfig>("diurnal",
+                                                         RateCurve::read(n, RateCurve::Profile::kSinusoid));
                });
 }
 

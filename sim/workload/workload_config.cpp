@@ -1,4 +1,5 @@
 // Reads the scenario's `plans:` and `workload:` sections: plans, and user classes with their arrivals and lengths.
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -53,12 +54,21 @@ void read_workload_section(const ConfigNode& root, const Registries& registries,
     UserClassConfig uc;
     uc.name = c.get_string("name", fmt::format("class{}", s.classes.size()));
     if (!class_names.insert(uc.name).second) c.fail(fmt::format("duplicate user class name '{}'", uc.name));
-    uc.users = static_cast<std::uint32_t>(c.get_int("users", 1, 1, 100'000'000));
+    uc.arrival = registries.arrivals.create(c.child("arrival"));
+    const std::int64_t min_users = uc.arrival->min_users();
+    const std::int64_t max_users = std::min<std::int64_t>(100'000'000, uc.arrival->max_users());
+    uc.users = static_cast<std::uint32_t>(c.get_int("users", min_users, min_users, max_users));
     users += uc.users;
     uc.plan = c.has("plan") ? find_plan(c.child("plan"), s.plans) : 0;
-    uc.arrival = registries.arrivals.create(c.child("arrival"));
-    uc.input_tokens = read_length(c.child("input_tokens"), registries.lengths);
-    uc.output_tokens = read_length(c.child("output_tokens"), registries.lengths);
+    if (uc.arrival->provides_lengths()) {
+      for (const char* key : {"input_tokens", "output_tokens"}) {
+        if (c.has(key)) c.child(key).fail("this arrival process takes token counts from its trace; remove the key");
+      }
+    } else {
+      uc.input_tokens = read_length(c.child("input_tokens"), registries.lengths);
+      uc.output_tokens = read_length(c.child("output_tokens"), registries.lengths);
+    }
+    uc.client = read_client_config(c.optional_child("client"));
     s.classes.push_back(std::move(uc));
   }
   if (users > 1'000'000'000ULL) workload.fail("expected at most 1e9 users in all");

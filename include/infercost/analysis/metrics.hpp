@@ -39,12 +39,15 @@ class Metrics : public ActivityObserver {
   void on_created(const Request& r);
   void on_throttled(const Request& r);
   void on_finished(const Request& r, SimTime now);
+  /// A user left for the rest of the run (client `on_cap: leave`).
+  void on_user_left(std::uint32_t /*user*/) { ++users_left; }
   void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
   /// Closes the integrals at the end of the run.
   void finish(SimTime end_time);
 
   std::uint64_t submitted = 0, completed = 0, rejected = 0, abandoned = 0, throttled = 0, preemptions = 0;
   std::uint64_t input_tokens_completed = 0, output_tokens_completed = 0;
+  std::uint64_t users_left = 0;  ///< users who left after an exhausted usage cap
   LatencyStats latency_s, ttft_s, tpot_s, queue_wait_s;
   std::vector<UserCounters> users;
   std::vector<ReplicaUsage> replicas;

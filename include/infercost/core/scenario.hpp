@@ -28,6 +28,7 @@ struct UserClassConfig {
   std::shared_ptr<const ArrivalConfig> arrival;
   std::shared_ptr<const LengthDistribution> input_tokens;
   std::shared_ptr<const LengthDistribution> output_tokens;
+  ClientConfig client;  ///< how these users' clients react to refusals (`client:`)
 };
 
 /// Everything a run needs.

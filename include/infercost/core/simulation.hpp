@@ -50,6 +50,11 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   void submit(Request& request) override;
   void finish(Request& request, RequestOutcome outcome) override;
   Request& request_at(std::uint32_t pool_index) override { return pool_[pool_index]; }
+  void user_left(std::uint32_t user) override;
+
+  /// Requests still in flight, per global user index (conservation checks: submitted = completed + rejected +
+  /// abandoned + in flight, per user).
+  std::vector<std::uint64_t> in_flight_per_user() const;
 
   // RequestListener
   void on_started(Request& request, SimTime now) override;

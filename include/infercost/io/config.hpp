@@ -101,6 +101,9 @@ class ConfigNode {
   std::string path_;
 };
 
+/// A data-file path as written in a scenario: absolute, or relative to the scenario file's folder.
+std::string resolve_scenario_path(const ConfigNode& node, const std::string& path);
+
 /// Levenshtein distance, for did-you-mean suggestions.
 std::size_t edit_distance(const std::string& a, const std::string& b);
 

@@ -51,7 +51,5 @@ class StepSeries {
 StepSeries read_step_series_csv(const ConfigNode& node, const std::string& path, const std::string& column,
                                 SimTime period);
 
-/// Resolves a data-file path given in a scenario: relative paths are relative to the scenario file's folder.
-std::string resolve_scenario_path(const ConfigNode& node, const std::string& path);
 
 }  // namespace infercost

@@ -9,6 +9,7 @@
 #include "infercost/engine/engine.hpp"
 #include "infercost/engine/random.hpp"
 #include "infercost/policy/admission.hpp"
+#include "infercost/workload/client.hpp"
 #include "infercost/workload/lengths.hpp"
 
 namespace infercost {
@@ -25,6 +26,8 @@ class RequestSink {
   virtual void finish(Request& request, RequestOutcome outcome) = 0;
   /// Looks a pooled request up by index (for events carrying it).
   virtual Request& request_at(std::uint32_t pool_index) = 0;
+  /// A user left the service for the rest of the run (client `on_cap: leave`).
+  virtual void user_left(std::uint32_t /*user*/) {}
 };
 
 /// The users of one class, as known to its traffic source.
@@ -36,6 +39,7 @@ struct UserClassInfo {
   std::uint32_t plan = 0;        ///< plan index
   const LengthDistribution* input_tokens = nullptr;   ///< the class's prompt lengths
   const LengthDistribution* output_tokens = nullptr;  ///< the class's output lengths
+  ClientConfig client;           ///< how the class's clients react to refusals
 };
 
 /// What a traffic source needs from the simulation.
@@ -62,6 +66,14 @@ class ArrivalConfig {
  public:
   virtual ~ArrivalConfig() = default;
   virtual std::unique_ptr<TrafficSource> make_source(const UserClassInfo& users, TrafficContext context) const = 0;
+  /// True when the process brings its own token counts (trace replay): the class then declares no lengths.
+  virtual bool provides_lengths() const { return false; }
+  /// The fewest users the process can drive (a trace with user ids needs one per distinct id).
+  virtual std::uint32_t min_users() const { return 1; }
+  /// The most users the process can drive (closed loops index users * loops in 32 bits).
+  virtual std::uint32_t max_users() const { return UINT32_MAX; }
+  /// One line for run outputs (what the process is, and anything a reader must know, like a user assignment).
+  virtual std::string describe() const { return ""; }
 };
 
 }  // namespace infercost
