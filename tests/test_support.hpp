@@ -1,5 +1,7 @@
 #pragma once
 // Helpers shared by tests: run a shipped scenario in-process, read files, run the CLI.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -29,7 +31,7 @@ inline std::string read_file(const std::filesystem::path& p) {
 
 /// A fresh empty temporary directory for one test.
 inline std::filesystem::path temp_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("infercost-test-" + name);
+  const auto dir = std::filesystem::temp_directory_path() / ("infercost-test-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -37,13 +39,18 @@ inline std::filesystem::path temp_dir(const std::string& name) {
 
 /// Runs the infercost binary; returns its exit code and fills stderr text.
 inline int run_cli(const std::string& args, std::string* err = nullptr, std::string* out = nullptr) {
+  // Unique per process and call: ctest runs test cases of this binary in parallel processes.
+  static int calls = 0;
   const auto dir = std::filesystem::temp_directory_path();
-  const auto err_path = dir / "infercost-cli-stderr.txt";
-  const auto out_path = dir / "infercost-cli-stdout.txt";
+  const std::string tag = std::to_string(::getpid()) + "-" + std::to_string(calls++);
+  const auto err_path = dir / ("infercost-cli-stderr-" + tag + ".txt");
+  const auto out_path = dir / ("infercost-cli-stdout-" + tag + ".txt");
   const std::string cmd = "cd " + std::string(INFERCOST_SOURCE_DIR) + " && " + std::string(INFERCOST_BIN) + " " + args + " >" + out_path.string() + " 2>" + err_path.string();
   const int status = std::system(cmd.c_str());
   if (err) *err = read_file(err_path);
   if (out) *out = read_file(out_path);
+  std::filesystem::remove(err_path);
+  std::filesystem::remove(out_path);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
