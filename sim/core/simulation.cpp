@@ -14,19 +14,25 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
       streams_(seed),
       metrics_(scenario.total_users(), scenario.replicas, scenario.warmup) {
   observers_.push_back(&metrics_);
-  replicas_.reserve(scenario.replicas);
-  for (std::uint32_t i = 0; i < scenario.replicas; ++i) {
-    replicas_.push_back(scenario.serving->make_replica(
-        ReplicaContext{engine_, *this, *this, streams_.stream("replica", i), i}));
-    replica_ptrs_.push_back(replicas_.back().get());
-  }
-  router_ = scenario.router->make_router(streams_.stream("router"));
-  policy_ = scenario.policy->make_policy();
+  // The meters exist before the replicas, which report to them from their first event on.
   if (scenario.power) {
     power_ = std::make_unique<FacilityMeter>(*scenario.power, engine_, scenario.replicas);
     add_activity_observer(*power_);
+  }
+  attribution_ = std::make_unique<CostAttribution>(scenario.replicas, scenario.total_users(),
+                                                   scenario.serving->gpus_per_replica(), power_.get());
+  add_activity_observer(*attribution_);  // after the power meter: it reads the power the meter just set
+  replicas_.reserve(scenario.replicas);
+  for (std::uint32_t i = 0; i < scenario.replicas; ++i) {
+    replicas_.push_back(scenario.serving->make_replica(
+        ReplicaContext{engine_, *this, *this, streams_.stream("replica", i), i, attribution_.get()}));
+    replica_ptrs_.push_back(replicas_.back().get());
+  }
+  router_ = scenario.router->make_router(streams_.stream("router"));
+  if (power_) {
     if (auto* r = dynamic_cast<PowerAwareRouter*>(router_.get())) r->attach(*power_);
   }
+  policy_ = scenario.policy->make_policy();
 
   std::uint32_t first_user = 0;
   user_class_of_.reserve(scenario.total_users());
@@ -58,6 +64,7 @@ RunInfo Simulation::run(const std::function<void(double)>& progress) {
   metrics_.finish(end);
   RunInfo info;
   if (power_) info.power = power_->finish(end);
+  attribution_->finish(end);
   info.seed = seed_;
   info.end_time = end;
   info.events = engine_.events_processed();

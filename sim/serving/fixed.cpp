@@ -2,7 +2,9 @@
 // service time is `service_time` (deterministic, or exponential with that mean) plus `per_output_token`
 // times its output tokens. With concurrency 1 and Poisson arrivals it is an M/D/1 or M/M/1 queue; with
 // concurrency c an M/M/c queue (docs/models.md, "Fixed service time").
+#include <algorithm>
 #include <deque>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -43,6 +45,9 @@ class FixedReplica final : public Replica {
       ctx_.listener.on_first_token(r, engine.now());
       return;
     }
+    report_work();
+    running_set_.erase(std::find_if(running_set_.begin(), running_set_.end(),
+                                    [&](const WorkShare& w) { return w.request == &r; }));
     --running_;
     if (r.first_token_at == kTimeNever) ctx_.listener.on_first_token(r, engine.now());
     ctx_.listener.on_completed(r, engine.now());
@@ -58,6 +63,8 @@ class FixedReplica final : public Replica {
   enum : std::uint32_t { kComplete = 0, kFirstToken = 1 };
 
   void start(Request& r) {
+    report_work();
+    running_set_.push_back(WorkShare{&r, 1.0});
     ++running_;
     const SimTime now = ctx_.engine.now();
     ctx_.listener.on_started(r, now);
@@ -73,6 +80,15 @@ class FixedReplica final : public Replica {
     ctx_.engine.schedule_in(service, *this, kComplete, data);
   }
 
+  /// Reports the span since the last change: the requests being served share it equally.
+  void report_work() {
+    const SimTime now = ctx_.engine.now();
+    if (ctx_.work && !running_set_.empty() && now > work_since_) {
+      ctx_.work->on_work(ctx_.index, work_since_, now, running_set_);
+    }
+    work_since_ = now;
+  }
+
   void report() {
     ReplicaActivity a;
     a.running = running_;
@@ -85,6 +101,8 @@ class FixedReplica final : public Replica {
   FixedConfig config_;
   ReplicaContext ctx_;
   std::uint32_t running_ = 0;
+  std::vector<WorkShare> running_set_;
+  SimTime work_since_ = 0;
   std::deque<Request*> queue_;
 };
 

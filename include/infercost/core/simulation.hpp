@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "infercost/analysis/attribution.hpp"
 #include "infercost/analysis/metrics.hpp"
 #include "infercost/core/scenario.hpp"
 #include "infercost/engine/engine.hpp"
@@ -42,6 +43,8 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   /// The power meter (null when the scenario has no power configuration).
   const FacilityMeter* power_meter() const { return power_.get(); }
   FacilityMeter* power_meter() { return power_.get(); }
+  /// Who the GPUs worked for (cost attribution).
+  const CostAttribution& attribution() const { return *attribution_; }
   /// Requests currently in the pool (in flight).
   std::uint64_t in_flight() const { return live_requests_; }
 
@@ -81,6 +84,7 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   std::unique_ptr<Router> router_;
   std::unique_ptr<AdmissionPolicy> policy_;
   std::unique_ptr<FacilityMeter> power_;
+  std::unique_ptr<CostAttribution> attribution_;
   std::vector<std::unique_ptr<TrafficSource>> sources_;
   std::vector<std::uint32_t> user_class_of_;   ///< class index of each user
   std::deque<Request> pool_;                   ///< stable addresses

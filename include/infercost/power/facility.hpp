@@ -133,6 +133,8 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   }
   /// How long `replica` needs before it can work: the wake time if its GPUs are off, else 0.
   SimTime wake_delay(std::uint32_t replica) const;
+  /// Per-GPU power `replica` draws now, in watts (after its latest activity report).
+  double gpu_power_w(std::uint32_t replica) const { return static_cast<double>(replicas_[replica].gpu_uw) * 1e-6; }
   /// Whether `replica`'s GPUs are off.
   bool is_off(std::uint32_t replica) const { return replicas_[replica].off; }
 

@@ -3,6 +3,7 @@
 // progress; a ServingModelConfig is its validated scenario configuration and builds replicas.
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "infercost/core/request.hpp"
@@ -42,6 +43,21 @@ class ActivityObserver {
   virtual void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) = 0;
 };
 
+/// A request's share of a replica's work over a span of time; the shares of one report sum to 1.
+struct WorkShare {
+  Request* request = nullptr;
+  double share = 0.0;
+};
+
+/// Hears which requests a replica's GPUs worked for, span by span (cost attribution). A replica reports every
+/// span in which it served requests, in time order, with shares in proportion to each request's work
+/// (docs/attribution.md); spans it does not report are idle and stay unattributed.
+class WorkObserver {
+ public:
+  virtual ~WorkObserver() = default;
+  virtual void on_work(std::uint32_t replica, SimTime start, SimTime end, std::span<const WorkShare> shares) = 0;
+};
+
 /// What a replica needs from the simulation.
 struct ReplicaContext {
   Engine& engine;
@@ -49,6 +65,7 @@ struct ReplicaContext {
   ActivityObserver& activity;
   RandomStream rng;             ///< the replica's own stream
   std::uint32_t index = 0;      ///< replica index in the pool
+  WorkObserver* work = nullptr; ///< where to report work spans (may be null)
 };
 
 /// One model instance serving requests.

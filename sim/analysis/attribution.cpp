@@ -1,0 +1,97 @@
+#include "infercost/analysis/attribution.hpp"
+
+#include <algorithm>
+
+namespace infercost {
+
+CostAttribution::CostAttribution(std::uint32_t replicas, std::uint32_t users, std::uint32_t gpus_per_replica,
+                                 const FacilityMeter* power)
+    : replicas_(replicas), users_(users), gpus_per_replica_(gpus_per_replica), power_(power) {
+  if (power_) {
+    for (std::uint32_t i = 0; i < replicas; ++i) replicas_[i].power_w = power_->gpu_power_w(i) * gpus_per_replica_;
+  }
+}
+
+void CostAttribution::close_open_piece(ReplicaState& r, SimTime now) {
+  if (now > r.since) r.closed.push_back(Piece{r.since, now, r.power_w});
+  r.since = now;
+}
+
+void CostAttribution::on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity&) {
+  ReplicaState& r = replicas_[replica];
+  close_open_piece(r, now);
+  if (power_) r.power_w = power_->gpu_power_w(replica) * gpus_per_replica_;
+}
+
+void CostAttribution::on_work(std::uint32_t replica, SimTime start, SimTime end, std::span<const WorkShare> shares) {
+  ReplicaState& r = replicas_[replica];
+  close_open_piece(r, end);
+  // Energy of the closed pieces inside [start, end) is this span's; the rest (idle before it) is nobody's.
+  double span_j = 0.0;
+  for (const Piece& p : r.closed) {
+    const double piece_j = p.power_w * to_seconds(p.end - p.start);
+    const SimTime lo = std::max(p.start, start), hi = std::min(p.end, end);
+    const double inside_j = hi > lo ? p.power_w * to_seconds(hi - lo) : 0.0;
+    span_j += inside_j;
+    unattributed_energy_j_ += piece_j - inside_j;
+  }
+  r.closed.clear();
+  const double span_gpu_s = static_cast<double>(gpus_per_replica_) * to_seconds(end - start);
+  double total_share = 0.0;
+  for (const WorkShare& s : shares) total_share += s.share;
+  if (total_share <= 0.0) {
+    unattributed_energy_j_ += span_j;
+    return;
+  }
+  for (const WorkShare& s : shares) {
+    const double w = s.share / total_share;
+    UserUsage& u = users_[s.request->user];
+    u.gpu_s += span_gpu_s * w;
+    u.energy_j += span_j * w;
+  }
+  attributed_gpu_s_ += span_gpu_s;
+  attributed_energy_j_ += span_j;
+}
+
+void CostAttribution::finish(SimTime end) {
+  for (ReplicaState& r : replicas_) {
+    close_open_piece(r, end);
+    for (const Piece& p : r.closed) unattributed_energy_j_ += p.power_w * to_seconds(p.end - p.start);
+    r.closed.clear();
+  }
+}
+
+Attribution CostAttribution::split(double bill_usd, double energy_it_usd, double energy_it_j) const {
+  Attribution a;
+  a.bill_usd = bill_usd;
+  a.users.resize(users_.size());
+  const double usd_per_j = energy_it_j > 0 ? energy_it_usd / energy_it_j : 0.0;
+  double marginal_sum = 0.0;
+  for (std::size_t i = 0; i < users_.size(); ++i) {
+    a.users[i].marginal_usd = users_[i].energy_j * usd_per_j;
+    marginal_sum += a.users[i].marginal_usd;
+  }
+  const double rest = bill_usd - marginal_sum;
+  double loaded_sum = 0.0;
+  for (std::size_t i = 0; i < users_.size(); ++i) {
+    const double gpu_share = attributed_gpu_s_ > 0 ? users_[i].gpu_s / attributed_gpu_s_ : 0.0;
+    a.users[i].fully_loaded_usd = a.users[i].marginal_usd + rest * gpu_share;
+    loaded_sum += a.users[i].fully_loaded_usd;
+  }
+  a.marginal_unallocated_usd = rest;
+  a.fully_loaded_unallocated_usd = bill_usd - loaded_sum;
+  return a;
+}
+
+double jain_index(std::span<const double> values) {
+  if (values.empty()) return 1.0;
+  double sum = 0.0, sum_sq = 0.0;
+  for (double x : values) {
+    sum += x;
+    sum_sq += x * x;
+  }
+  if (sum_sq <= 0.0) return 1.0;
+  return sum * sum / (static_cast<double>(values.size()) * sum_sq);
+}
+
+}  // namespace infercost
