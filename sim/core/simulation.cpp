@@ -19,7 +19,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
     replica_ptrs_.push_back(replicas_.back().get());
   }
   router_ = scenario.router->make_router(streams_.stream("router"));
-  policy_ = scenario.policy->make_policy();
+  policy_ = scenario.policy->make_policy(AdmissionContext{&streams_, replica_ptrs_});
 
   std::uint32_t first_user = 0;
   user_class_of_.reserve(scenario.total_users());
@@ -98,6 +98,7 @@ void Simulation::submit(Request& request) {
 }
 
 void Simulation::finish(Request& request, RequestOutcome outcome) {
+  if (request.replica != UINT32_MAX) policy_->on_abandoned(request, engine_.now());  // admitted, never completed
   request.outcome = outcome;
   request.completed_at = engine_.now();
   metrics_.on_finished(request, engine_.now());
