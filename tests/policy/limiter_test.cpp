@@ -64,7 +64,7 @@ TEST_CASE("organisation scope: users of one organisation share a bucket", "[poli
   CHECK(p.decide(make_request(4, 2, 0), 0).admit);   // org {2} is not
 }
 
-TEST_CASE("concurrency cap: in-flight count, released on completion; a rejected request never counts",
+TEST_CASE("concurrency cap: in-flight count, released on completion - a rejected request never counts",
           "[policy]") {
   test::PolicyUnderTest t(test::three_plan_scenario(
       "policies:\n  c:\n    plans:\n      free: [{type: concurrency, limit: 2, retry_after: 3s}]\npolicy: c\n"));
@@ -136,7 +136,7 @@ TEST_CASE("load shedding thresholds may not shed a higher plan first", "[policy]
                     Catch::Contains("'gold' is not a plan name"));
 }
 
-TEST_CASE("power budget holds admissions while facility power is over budget; needs the power model",
+TEST_CASE("power budget holds admissions while facility power is over budget - needs the power model",
           "[policy]") {
   const std::string yaml = test::three_plan_scenario(
       "policies:\n  power:\n    global: [{type: power_budget, budget_fraction: 0.9}]\npolicy: power\n");

@@ -154,7 +154,7 @@ class RecordingConfig final : public PolicyConfig {
 
 }  // namespace
 
-TEST_CASE("request conservation under every policy; never both completed and rejected", "[policy]") {
+TEST_CASE("request conservation under every policy - never both completed and rejected", "[policy]") {
   const std::string policies = R"(
 policies:
   buckets:

@@ -64,7 +64,7 @@ TEST_CASE("usage cap: fixed weekly reset at the account's anchor, exact to the n
   CHECK(p.decide(make_request(id++, 0, 0), anchor + kWeek).admit);
 }
 
-TEST_CASE("usage cap: random weekly anchors are per account, in [0, 7d), and the same in every run", "[policy]") {
+TEST_CASE("usage cap: random weekly anchors are per account, within one week, and the same in every run", "[policy]") {
   const std::string yaml = cap_set("{type: usage_cap, weekly: {budget: 100, reset: fixed, anchor: random}}");
   test::PolicyUnderTest a(yaml), b(yaml);
   std::uint64_t id = 0;
@@ -100,7 +100,7 @@ TEST_CASE("usage cap: rolling weekly window frees usage exactly 7 days after it 
   CHECK(p.decide(make_request(id++, 0, 0, 100, 100), kHour + kWeek).admit);
 }
 
-TEST_CASE("usage cap: first-use weekly window and session together; the later reset is returned", "[policy]") {
+TEST_CASE("usage cap: first-use weekly window and session together - the later reset is returned", "[policy]") {
   test::PolicyUnderTest t(cap_set(
       "{type: usage_cap, session: {length: 5h, budget: 1000}, weekly: {budget: 1000, reset: first_use}}"));
   AdmissionPolicy& p = *t.policy;

@@ -194,7 +194,7 @@ TEST_CASE("VTC: with nobody backlogged, a returning client is lifted to the last
   CHECK(*ahead.select() == 2);
 }
 
-TEST_CASE("VTC: selection takes the smallest counter, ties by who was backlogged first; weights divide",
+TEST_CASE("VTC: selection takes the smallest counter, ties by who was backlogged first - weights divide",
           "[policy]") {
   VirtualTokenCounter vtc(3, VtcParams{1.0, 2.0, true}, {1.0, 4.0, 1.0});
   vtc.on_enqueue(2);
