@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cmath>
 #include <exception>
+#include <initializer_list>
 #include <thread>
 
 #include <fmt/format.h>
@@ -93,12 +94,20 @@ double jain_index(const std::vector<double>& values) {
 }
 
 RunCosts run_costs(const Scenario& scenario, const Simulation& sim, const RunInfo& info) {
-  // TODO(lead): when the power and cost models merge, take energy and cost from them (and attribute cost to
-  // users for cost_usd_by_user). Until then the summary has no such columns and these stay NaN.
+  // Energy and cost come from summary.csv when the power and cost model writes them (facility energy, total
+  // bill); without those columns they stay NaN (printed empty).
+  // TODO(lead): fill cost_usd_by_user once cost is attributed to users.
   const CsvTable summary = summary_table(scenario, sim.metrics(), info);
+  const auto first_of = [&](std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+      const double v = as_double(column(summary, name));
+      if (!std::isnan(v)) return v;
+    }
+    return kNaN;
+  };
   RunCosts c;
-  c.energy_kwh = as_double(column(summary, "energy_kwh"));
-  c.cost_usd = as_double(column(summary, "cost_usd"));
+  c.energy_kwh = first_of({"energy_facility_kwh", "energy_kwh"});
+  c.cost_usd = first_of({"cost_total_usd", "cost_usd"});
   return c;
 }
 
