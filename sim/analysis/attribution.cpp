@@ -83,15 +83,4 @@ Attribution CostAttribution::split(double bill_usd, double energy_it_usd, double
   return a;
 }
 
-double jain_index(std::span<const double> values) {
-  if (values.empty()) return 1.0;
-  double sum = 0.0, sum_sq = 0.0;
-  for (double x : values) {
-    sum += x;
-    sum_sq += x * x;
-  }
-  if (sum_sq <= 0.0) return 1.0;
-  return sum * sum / (static_cast<double>(values.size()) * sum_sq);
-}
-
 }  // namespace infercost

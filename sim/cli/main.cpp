@@ -13,6 +13,8 @@
 #include "infercost/core/simulation.hpp"
 #include "infercost/engine/hold_bench.hpp"
 #include "infercost/io/errors.hpp"
+#include "infercost/policy/compare.hpp"
+#include "infercost/policy/queue_order.hpp"
 
 namespace fs = std::filesystem;
 using namespace infercost;
@@ -59,6 +61,7 @@ void print_summary(const Scenario& s, const Metrics& m, const RunInfo& info, con
   };
   fmt::print("scenario   {}  (seed {}, {} simulated, {} replicas, {} users)\n", s.name, info.seed,
              format_duration(info.end_time), s.replicas, s.total_users());
+  fmt::print("policy     {}\n", s.policy_name);
   fmt::print("requests   {} submitted, {} completed, {} rejected, {} abandoned, {} in flight\n", m.submitted,
              m.completed, m.rejected, m.abandoned, info.in_flight);
   fmt::print("throughput {} completed/s, {} output tokens/s\n", num("throughput_rps", ""),
@@ -83,10 +86,20 @@ void print_summary(const Scenario& s, const Metrics& m, const RunInfo& info, con
   fmt::print("           {}\n", (dir / "run.json").string());
 }
 
+/// Queue orders are parsed and validated, but no serving model applies them yet: say so rather than mislead.
+void note_queue_order(const std::string& name, const PolicyConfig& policy) {
+  // TODO(lead): drop this note once the serving model's waiting queue applies QueueOrderConfig.
+  const QueueOrderConfig* q = policy.queue_order();
+  if (q == nullptr || q->order == QueueOrderConfig::Order::kFifo) return;
+  fmt::print(stderr, "infercost: note: policy set '{}' asks for queue order '{}', which the serving models do not "
+             "apply yet; its waiting queues stay first come, first served\n", name, to_string(q->order));
+}
+
 int cmd_run(const std::string& file, const std::string& out_dir, std::optional<std::uint64_t> seed,
             const std::vector<std::string>& sets, bool quiet) {
   const Registries registries = builtin_registries();
   const Scenario scenario = load_scenario(file, sets, registries);
+  note_queue_order(scenario.policy_name, *scenario.policy);
   const std::uint64_t run_seed = seed.value_or(scenario.seed);
   const fs::path dir = out_dir.empty() ? fs::path("out") / scenario.name : fs::path(out_dir);
   Simulation sim(scenario, run_seed);
@@ -94,6 +107,46 @@ int cmd_run(const std::string& file, const std::string& out_dir, std::optional<s
   const RunInfo info = bar.enabled() ? sim.run([&](double f) { bar.update(f); }) : sim.run();
   write_run_outputs(dir, scenario, sim, info);
   if (!quiet) print_summary(scenario, sim.metrics(), info, dir);
+  return kExitOk;
+}
+
+int cmd_compare(const std::string& file, const std::string& out_dir, std::optional<std::uint64_t> seed,
+                const std::vector<std::string>& sets, const std::vector<std::string>& policies, unsigned jobs,
+                bool quiet) {
+  const Registries registries = builtin_registries();
+  const Scenario scenario = load_scenario(file, sets, registries);
+  CompareOptions options;
+  options.policies = policies;
+  options.jobs = std::max(1u, jobs);
+  options.seed = seed;
+  for (const NamedPolicyConfig* set : select_policy_sets(scenario, policies)) note_queue_order(set->name, *set->config);
+  const fs::path dir = out_dir.empty() ? fs::path("out") / (scenario.name + "-compare") : fs::path(out_dir);
+  const CompareResult result = compare_policies(scenario, options);
+  write_compare_outputs(dir, result);
+  if (quiet) return kExitOk;
+  const auto& header = result.runs.header();
+  const auto col = [&](const std::vector<CsvCell>& row, const char* name) {
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      if (header[i] == name) {
+        const std::string v = format_csv_cell(row[i]);
+        return v.empty() ? std::string("-") : v;
+      }
+    }
+    return std::string("?");
+  };
+  const auto num = [&](const std::vector<CsvCell>& row, const char* name, double scale = 1.0) {
+    const std::string v = col(row, name);
+    return v == "-" ? v : fmt::format("{:.4g}", std::stod(v) * scale);
+  };
+  fmt::print("{:<20} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>12}\n", "policy", "submitted",
+             "completed", "rejected", "throttled%", "ttft_p99_s", "tpot_p99_s", "util%", "jain", "margin_usd");
+  for (const auto& row : result.runs.data()) {
+    fmt::print("{:<20} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>12}\n", col(row, "policy"),
+               col(row, "requests_submitted"), col(row, "requests_completed"), col(row, "requests_rejected"),
+               num(row, "users_throttled_share", 100), num(row, "ttft_p99_s"), num(row, "tpot_p99_s"),
+               num(row, "utilization", 100), num(row, "jain_fairness"), num(row, "margin_usd"));
+  }
+  fmt::print("outputs    {}\n           {}\n", (dir / "compare.csv").string(), (dir / "compare_plans.csv").string());
   return kExitOk;
 }
 
@@ -138,6 +191,7 @@ int cmd_list_models() {
   list(r.arrivals);
   list(r.lengths);
   list(r.policies);
+  list(r.limiters);
   return kExitOk;
 }
 
@@ -151,6 +205,7 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  infercost run scenarios/subscription-247.yaml\n"
       "  infercost run scenarios/mm1.yaml -o out/mm1 --seed 7 --set cluster.replicas=4 --set duration=2h\n"
+      "  infercost compare scenarios/policies-subscription.yaml --policies unlimited,caps -j 2\n"
       "  infercost validate scenarios/*.yaml\n"
       "  infercost bench engine\n"
       "  infercost list-models");
@@ -165,6 +220,19 @@ int main(int argc, char** argv) {
   run->add_option("--seed", seed, "override the scenario's seed");
   run->add_option("--set", sets, "override a scenario key: key.path=value (repeatable)")->take_all();
   run->add_flag("-q,--quiet", quiet, "print nothing on success");
+
+  std::string policies_csv;
+  unsigned jobs = 1;
+  auto* compare = app.add_subcommand("compare", "run a scenario under each policy set (same seed, same arrivals) "
+                                                "and write compare.csv and compare_plans.csv");
+  compare->add_option("FILE", file, "scenario YAML file")->required();
+  compare->add_option("--policies", policies_csv, "comma-separated policy sets (default: all, unlimited first)");
+  compare->add_option("-o,--output", out_dir, "output directory (default out/<scenario name>-compare/)");
+  compare->add_option("-j,--jobs", jobs, "runs at once (threads); results do not depend on it")
+      ->check(CLI::Range(1u, 1024u));
+  compare->add_option("--seed", seed, "override the scenario's seed");
+  compare->add_option("--set", sets, "override a scenario key: key.path=value (repeatable)")->take_all();
+  compare->add_flag("-q,--quiet", quiet, "print nothing on success");
 
   auto* validate = app.add_subcommand("validate", "check scenario files without running them (exit 0 or 2)");
   validate->add_option("FILES", files, "scenario YAML files")->required();
@@ -189,6 +257,19 @@ int main(int argc, char** argv) {
 
   try {
     if (*run) return cmd_run(file, out_dir, seed, sets, quiet);
+    if (*compare) {
+      std::vector<std::string> policies;
+      std::string cur;
+      for (char c : policies_csv + ",") {
+        if (c != ',') {
+          cur += c;
+        } else if (!cur.empty()) {
+          policies.push_back(cur);
+          cur.clear();
+        }
+      }
+      return cmd_compare(file, out_dir, seed, sets, policies, jobs, quiet);
+    }
     if (*validate) return cmd_validate(files, sets);
     if (*bench_engine) return cmd_bench_engine(bench_events, bench_csv);
     if (*list_models) return cmd_list_models();

@@ -9,6 +9,7 @@ Registries builtin_registries() {
   register_arrival_processes(r.arrivals);
   register_length_distributions(r.lengths);
   register_policies(r.policies);
+  register_limiters(r.limiters);
   return r;
 }
 

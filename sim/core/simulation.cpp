@@ -32,7 +32,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   if (power_) {
     if (auto* r = dynamic_cast<PowerAwareRouter*>(router_.get())) r->attach(*power_);
   }
-  policy_ = scenario.policy->make_policy();
+  policy_ = scenario.policy->make_policy(AdmissionContext{&streams_, replica_ptrs_, nullptr, power_.get()});
 
   std::uint32_t first_user = 0;
   user_class_of_.reserve(scenario.total_users());
@@ -114,6 +114,7 @@ void Simulation::submit(Request& request) {
 }
 
 void Simulation::finish(Request& request, RequestOutcome outcome) {
+  if (request.replica != UINT32_MAX) policy_->on_abandoned(request, engine_.now());  // admitted, never completed
   request.outcome = outcome;
   request.completed_at = engine_.now();
   metrics_.on_finished(request, engine_.now());

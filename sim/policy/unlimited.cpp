@@ -1,4 +1,4 @@
-// The `unlimited` policy admits everything.
+// The `unlimited` policy admits everything; it is the built-in policy set named `unlimited`.
 #include "infercost/core/registries.hpp"
 #include "infercost/policy/admission.hpp"
 
@@ -12,7 +12,9 @@ class Unlimited final : public AdmissionPolicy {
 
 class UnlimitedConfig final : public PolicyConfig {
  public:
-  std::unique_ptr<AdmissionPolicy> make_policy() const override { return std::make_unique<Unlimited>(); }
+  std::unique_ptr<AdmissionPolicy> make_policy(const AdmissionContext&) const override {
+    return std::make_unique<Unlimited>();
+  }
   std::string describe() const override { return "unlimited"; }
 };
 

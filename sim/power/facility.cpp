@@ -452,4 +452,16 @@ CsvTable FacilityMeter::sites_table() const {
   return t;
 }
 
+double FacilityMeter::facility_power_w(SimTime) const {
+  double w = 0.0;
+  for (std::uint32_t s = 0; s < site_count(); ++s) w += site_status(s).facility_w;
+  return w;
+}
+
+double FacilityMeter::power_budget_w(SimTime) const {
+  double w = 0.0;
+  for (std::uint32_t s = 0; s < site_count(); ++s) w += site_status(s).budget_w;
+  return w;
+}
+
 }  // namespace infercost

@@ -4,6 +4,7 @@
 // attempts, base 1 s, largest backoff 20 s (AWS SDKs and Tools Reference Guide, "Retry behavior").
 #include "infercost/workload/client.hpp"
 
+#include <string>
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -12,7 +13,7 @@ namespace infercost {
 
 std::string ClientConfig::describe() const {
   return fmt::format("max_attempts {}, backoff {}..{}, on_cap {}", max_attempts, format_duration(backoff_base),
-                     format_duration(backoff_cap), on_cap == OnCap::kWait ? "wait" : "leave");
+                     format_duration(backoff_cap), on_cap == OnCap::kWait ? "wait" : on_cap == OnCap::kLeave ? "leave" : "give_up");
 }
 
 ClientConfig read_client_config(const std::optional<ConfigNode>& node) {
@@ -27,7 +28,8 @@ ClientConfig read_client_config(const std::optional<ConfigNode>& node) {
         .fail(fmt::format("expected backoff_cap >= backoff_base ({}), got {}", format_duration(c.backoff_base),
                           format_duration(c.backoff_cap)));
   }
-  c.on_cap = node->get_choice("on_cap", {"wait", "leave"}, "wait") == "wait" ? OnCap::kWait : OnCap::kLeave;
+  const std::string on_cap = node->get_choice("on_cap", {"wait", "leave", "give_up"}, "wait");
+  c.on_cap = on_cap == "wait" ? OnCap::kWait : on_cap == "leave" ? OnCap::kLeave : OnCap::kGiveUp;
   return c;
 }
 

@@ -48,7 +48,8 @@ void UserSource::on_rejected(Request& r, const AdmissionDecision& decision) {
       give_up(r, RequestOutcome::kAbandoned);
       return;
     }
-    if (decision.retry_after == kTimeNever) {  // the cap never resets: no client can get this served
+    // give_up, or a cap that never resets (no client can get this served): rejected for good.
+    if (client.on_cap == OnCap::kGiveUp || decision.retry_after == kTimeNever) {
       give_up(r, RequestOutcome::kRejected);
       return;
     }

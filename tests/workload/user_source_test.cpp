@@ -29,7 +29,9 @@ class ChaosPolicy final : public AdmissionPolicy {
 
 class ChaosPolicyConfig final : public PolicyConfig {
  public:
-  std::unique_ptr<AdmissionPolicy> make_policy() const override { return std::make_unique<ChaosPolicy>(); }
+  std::unique_ptr<AdmissionPolicy> make_policy(const AdmissionContext&) const override {
+    return std::make_unique<ChaosPolicy>();
+  }
   std::string describe() const override { return "chaos (test)"; }
 };
 

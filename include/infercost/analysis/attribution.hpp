@@ -75,7 +75,4 @@ class CostAttribution final : public ActivityObserver, public WorkObserver {
   double unattributed_energy_j_ = 0.0;
 };
 
-/// Jain's fairness index of non-negative values: (sum x)^2 / (n sum x^2), in [1/n, 1]; 1 for no values.
-double jain_index(std::span<const double> values);
-
 }  // namespace infercost

@@ -2,6 +2,7 @@
 // The set of registries a scenario is read with: one per model family.
 #include "infercost/core/registry.hpp"
 #include "infercost/policy/admission.hpp"
+#include "infercost/policy/limiter.hpp"
 #include "infercost/serving/replica.hpp"
 #include "infercost/serving/router.hpp"
 #include "infercost/workload/lengths.hpp"
@@ -16,6 +17,7 @@ struct Registries {
   Registry<ArrivalConfig> arrivals{"arrival process"};
   Registry<LengthDistribution> lengths{"length distribution"};
   Registry<PolicyConfig> policies{"policy"};
+  Registry<LimiterConfig> limiters{"limiter"};
 };
 
 /// A fresh set of registries holding every built-in model.
@@ -26,5 +28,6 @@ void register_serving_models(Registry<ServingModelConfig>& registry);
 void register_routers(Registry<RouterConfig>& registry);
 void register_arrival_processes(Registry<ArrivalConfig>& registry);
 void register_policies(Registry<PolicyConfig>& registry);
+void register_limiters(Registry<LimiterConfig>& registry);
 
 }  // namespace infercost

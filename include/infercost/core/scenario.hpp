@@ -20,6 +20,12 @@ struct PlanConfig {
   double price_usd_per_month = 0.0;
 };
 
+/// A named policy set of the `policies:` section (or the built-in `unlimited`).
+struct NamedPolicyConfig {
+  std::string name;
+  std::shared_ptr<const PolicyConfig> config;
+};
+
 /// A class of users: how many, their plan, how they send requests and how long those are.
 struct UserClassConfig {
   std::string name;
@@ -46,7 +52,9 @@ struct Scenario {
 
   std::vector<PlanConfig> plans;
   std::vector<UserClassConfig> classes;
-  std::shared_ptr<const PolicyConfig> policy;
+  std::shared_ptr<const PolicyConfig> policy;   ///< the active policy set (`policy:`)
+  std::string policy_name = "unlimited";        ///< its name
+  std::vector<NamedPolicyConfig> policy_sets;   ///< every set, `unlimited` first (for compare)
   std::shared_ptr<const PowerConfig> power;   ///< power, cooling, sites and money (sim/power/power_config.cpp)
 
   std::string canonical_text;   ///< the effective YAML (after --set)

@@ -9,6 +9,7 @@
 #include "infercost/engine/engine.hpp"
 #include "infercost/engine/random.hpp"
 #include "infercost/io/output.hpp"
+#include "infercost/policy/signals.hpp"
 #include "infercost/power/cooling.hpp"
 #include "infercost/power/power.hpp"
 #include "infercost/power/series.hpp"
@@ -113,7 +114,8 @@ struct SiteSummary {
 /// Integrates the power of every site between activity changes (SimGrid-style: energy is added only when
 /// state changes, by exact integer watt x nanosecond products for IT power). Also an EventHandler for the
 /// idle -> off transitions. Sampling for timeseries.csv keeps its own sums and never alters the results.
-class FacilityMeter final : public ActivityObserver, public EventHandler, public PowerBudgetView {
+class FacilityMeter final : public ActivityObserver, public EventHandler, public PowerBudgetView,
+                            public FacilityPowerSignal {
  public:
   FacilityMeter(const PowerConfig& config, Engine& engine, std::uint32_t replicas);
 
@@ -145,6 +147,9 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   double replica_it_delta_w(std::uint32_t replica, const ReplicaActivity& activity) const override;
   double predict_facility_w(std::uint32_t site, double delta_it_w) const override;
 
+  // FacilityPowerSignal (power-aware admission): all sites together.
+  double facility_power_w(SimTime now) const override;
+  double power_budget_w(SimTime now) const override;
   /// Closes every integral at `end` and returns the run's results; call once.
   PowerSummary finish(SimTime end);
   const std::vector<SiteSummary>& site_summaries() const { return site_summaries_; }

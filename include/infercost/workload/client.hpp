@@ -17,6 +17,7 @@ namespace infercost {
 enum class OnCap : std::uint8_t {
   kWait,   ///< resubmit the same request when the cap resets (now + retry_after)
   kLeave,  ///< abandon the request and send nothing more for the rest of the run
+  kGiveUp, ///< the request is rejected for good; the user goes on sending its next requests
 };
 
 /// A user class's client behaviour: the validated `client:` section (durations in ns).
