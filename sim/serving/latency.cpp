@@ -3,7 +3,8 @@
 // decode iterations. Per pipeline stage and microbatch of a batch of T tokens:
 //   compute_s = FLOPs_gpu / (peak_FLOP/s * compute_efficiency)
 //   memory_s  = (weight_bytes_gpu + KV_bytes_gpu) / (HBM_bytes/s * memory_efficiency)
-//   comm_s    = n_allreduce * (allreduce_latency + 2 (TP-1)/TP * bytes / (link_bytes/s/2 * interconnect_efficiency))
+//   comm_s    = n_allreduce * min over NCCL's protocols (low latency, bandwidth) of
+//               (latency_p + 2 (TP-1)/TP * bytes / (link_bytes/s / 2 * efficiency_p))
 //   stage_s   = max(compute_s, memory_s) + comm_s
 // and the iteration, GPipe style with m microbatches over PP stages (Huang et al., GPipe, NeurIPS 2019):
 //   time_s = (m + PP - 1) * stage_s + (PP - 1) * p2p_s + iteration_overhead
@@ -90,9 +91,12 @@ RooflinePredictor::StageBounds RooflinePredictor::stage_bounds(const BatchShape&
   if (w.allreduces_per_stage > 0) {
     const double tp = layout_.tensor_parallel;
     // Ring all-reduce moves 2 (TP-1)/TP of the buffer through each GPU's link, one direction at a time.
-    const double link_one_way = layout_.gpu.interconnect_bandwidth_bytes_per_s / 2.0 * params_.interconnect_efficiency;
-    const double per = params_.allreduce_latency_s + 2.0 * (tp - 1.0) / tp * (w.allreduce_bytes / m) / link_one_way;
-    b.comm_s = w.allreduces_per_stage * per;
+    const double one_way = layout_.gpu.interconnect_bandwidth_bytes_per_s / 2.0;
+    const double moved = 2.0 * (tp - 1.0) / tp * (w.allreduce_bytes / m);
+    // NCCL picks its low-latency protocol for small buffers and its bandwidth protocol for large ones.
+    const double small = params_.allreduce_latency_s + moved / (one_way * params_.allreduce_small_efficiency);
+    const double large = params_.allreduce_large_latency_s + moved / (one_way * params_.interconnect_efficiency);
+    b.comm_s = w.allreduces_per_stage * std::min(small, large);
   }
   return b;
 }
@@ -136,8 +140,9 @@ DecodeSeries RooflinePredictor::decode_series(const BatchShape& first) const {
 }
 
 std::string RooflinePredictor::describe() const {
-  return fmt::format("roofline (compute x{:g}, memory x{:g}, link x{:g}, overhead {:g} ms)", params_.compute_efficiency,
-                     params_.memory_efficiency, params_.interconnect_efficiency, params_.iteration_overhead_s * 1e3);
+  return fmt::format("roofline (compute x{:g}, memory x{:g}, all-reduce {:g} us, overhead {:g} ms)",
+                     params_.compute_efficiency, params_.memory_efficiency, params_.allreduce_latency_s * 1e6,
+                     params_.iteration_overhead_s * 1e3);
 }
 
 void register_latency_models(Registry<LatencyModelConfig>& registry) {
@@ -148,7 +153,11 @@ void register_latency_models(Registry<LatencyModelConfig>& registry) {
                  p.memory_efficiency = n.get_double("memory_efficiency", p.memory_efficiency, 0.01, 1.0);
                  p.interconnect_efficiency =
                      n.get_double("interconnect_efficiency", p.interconnect_efficiency, 0.01, 1.0);
+                 p.allreduce_small_efficiency =
+                     n.get_double("allreduce_small_efficiency", p.allreduce_small_efficiency, 0.01, 1.0);
                  p.allreduce_latency_s = to_seconds(n.get_duration("allreduce_latency", from_seconds(p.allreduce_latency_s)));
+                 p.allreduce_large_latency_s =
+                     to_seconds(n.get_duration("allreduce_large_latency", from_seconds(p.allreduce_large_latency_s)));
                  p.iteration_overhead_s =
                      to_seconds(n.get_duration("iteration_overhead", from_seconds(p.iteration_overhead_s)));
                  p.internode_bandwidth_bytes_per_s = n.get_quantity(

@@ -63,10 +63,12 @@ class LatencyModelConfig {
 /// Parameters of the roofline predictor (defaults calibrated in docs/models-serving.md, "Calibration").
 struct RooflineParams {
   double compute_efficiency = 0.6;        ///< achieved / peak FLOP/s of large matmuls
-  double memory_efficiency = 0.8;         ///< achieved / peak device-memory bandwidth when streaming weights
-  double interconnect_efficiency = 0.35;  ///< achieved / peak one-direction link bandwidth in all-reduces
-  double allreduce_latency_s = 22e-6;     ///< fixed cost of one tensor-parallel all-reduce, s
-  double iteration_overhead_s = 0.9e-3;   ///< CPU scheduling, sampling and launch overhead per iteration, s
+  double memory_efficiency = 0.78;        ///< achieved / peak device-memory bandwidth when streaming weights
+  double allreduce_latency_s = 22e-6;     ///< fixed cost of a small (low-latency protocol) all-reduce, s
+  double allreduce_small_efficiency = 0.15;  ///< link efficiency of the low-latency protocol (small messages)
+  double allreduce_large_latency_s = 60e-6;  ///< fixed cost of a large (bandwidth protocol) all-reduce, s
+  double interconnect_efficiency = 0.8;   ///< link efficiency of the bandwidth protocol (large messages)
+  double iteration_overhead_s = 1.2e-3;   ///< CPU scheduling, sampling and launch overhead per iteration, s
   double internode_bandwidth_bytes_per_s = 50e9;  ///< pipeline link per GPU (400 Gb/s NIC), bytes/s
   double p2p_latency_s = 10e-6;           ///< fixed cost of one pipeline-stage handoff, s
   std::uint32_t pipeline_microbatches = 1;///< microbatches a batch is split into across pipeline stages
