@@ -29,12 +29,6 @@ namespace {
 
 constexpr std::uint32_t kStepEnd = 0;
 
-/// Sum of (alpha + beta * j) over j in [a, b).
-double affine_sum(double alpha, double beta, double a, double b) {
-  if (b <= a) return 0.0;
-  return (b - a) * alpha + beta * (b * (b - 1.0) - a * (a - 1.0)) / 2.0;
-}
-
 /// One admitted request.
 struct Sequence {
   Request* request = nullptr;

@@ -22,12 +22,6 @@
 namespace infercost {
 namespace {
 
-/// Sum of (alpha + beta * j) over j in [a, b).
-double affine_sum(double alpha, double beta, double a, double b) {
-  if (b <= a) return 0.0;
-  return (b - a) * alpha + beta * (b * (b - 1.0) - a * (a - 1.0)) / 2.0;
-}
-
 class RooflineConfig final : public LatencyModelConfig {
  public:
   explicit RooflineConfig(const RooflineParams& p) : p_(p) {}
@@ -40,6 +34,11 @@ class RooflineConfig final : public LatencyModelConfig {
 };
 
 }  // namespace
+
+double affine_sum(double alpha, double beta, double a, double b) {
+  if (b <= a) return 0.0;
+  return (b - a) * alpha + beta * (b * (b - 1.0) - a * (a - 1.0)) / 2.0;
+}
 
 double DecodeSeries::time_s(std::uint64_t k) const {
   const double x = static_cast<double>(k);

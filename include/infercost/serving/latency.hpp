@@ -18,6 +18,9 @@ struct IterationTime {
   double busy_s = 0.0;  ///< time each GPU is busy (the rest is CPU overhead and pipeline bubble), s
 };
 
+/// Sum of alpha + beta * j over integers j in [a, b) (0 when b <= a).
+double affine_sum(double alpha, double beta, double a, double b);
+
 /// The times of decode-only iterations k = 0, 1, 2, ... of a fixed batch whose context grows by one token per
 /// sequence per iteration: t(k) = max(a + b k, c + d k) + fixed (the roofline's two bounds, each affine in k).
 struct DecodeSeries {
