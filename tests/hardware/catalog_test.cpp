@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -14,14 +16,18 @@ namespace {
 
 const fs::path kCatalog = fs::path(INFERCOST_SOURCE_DIR) / "scenarios" / "catalog";
 
-/// A scratch catalog directory with the given gpus.yaml and the shipped models.yaml.
-fs::path scratch_catalog(const std::string& name, const std::string& gpus_yaml) {
-  const fs::path dir = fs::temp_directory_path() / ("infercost-catalog-" + name);
-  fs::create_directories(dir);
-  std::ofstream(dir / "gpus.yaml") << gpus_yaml;
-  fs::copy_file(kCatalog / "models.yaml", dir / "models.yaml", fs::copy_options::overwrite_existing);
-  return dir;
-}
+/// A scratch catalog directory with the given gpus.yaml and the shipped models.yaml, removed afterwards. One per
+/// process and name: ctest runs test cases in parallel processes.
+struct ScratchCatalog {
+  ScratchCatalog(const std::string& name, const std::string& gpus_yaml)
+      : dir(fs::temp_directory_path() / ("infercost-catalog-" + name + "-" + std::to_string(::getpid()))) {
+    fs::create_directories(dir);
+    std::ofstream(dir / "gpus.yaml") << gpus_yaml;
+    fs::copy_file(kCatalog / "models.yaml", dir / "models.yaml", fs::copy_options::overwrite_existing);
+  }
+  ~ScratchCatalog() { fs::remove_all(dir); }
+  fs::path dir;
+};
 
 std::string scenario_with_serving(const std::string& serving_lines) {
   return "duration: 1h\ncluster:\n  serving:\n    type: continuous_batching\n" + serving_lines +
@@ -121,11 +127,11 @@ TEST_CASE("a catalog number without a citation, or an unknown catalog key, is re
       "    idle_power: 10W\n    interconnect_bandwidth: 1GB/s\n    capex_usd: 1\n";
   const std::string sources = "    sources:\n      bf16_dense, memory, memory_bandwidth, tdp: datasheet\n"
                               "      idle_power, interconnect_bandwidth: measured\n";
-  CHECK_THROWS_WITH(load_catalog(scratch_catalog("nosource", entry + sources)),
+  CHECK_THROWS_WITH(load_catalog(ScratchCatalog("nosource", entry + sources).dir),
                     Catch::Contains("missing a citation for 'capex_usd'"));
-  CHECK_NOTHROW(load_catalog(scratch_catalog("ok", entry + sources + "      capex_usd: quote\n")));
-  CHECK_THROWS_WITH(load_catalog(scratch_catalog("unknown", entry + "    colour: green\n" + sources +
-                                                                "      capex_usd: quote\n")),
+  CHECK_NOTHROW(load_catalog(ScratchCatalog("ok", entry + sources + "      capex_usd: quote\n").dir));
+  CHECK_THROWS_WITH(load_catalog(ScratchCatalog("unknown", entry + "    colour: green\n" + sources +
+                                                                "      capex_usd: quote\n").dir),
                     Catch::Contains("unknown key 'colour'"));
 }
 
@@ -133,6 +139,6 @@ TEST_CASE("the catalog is found next to the scenario, by an explicit path, or in
   CHECK(find_catalog_dir("", "") == kCatalog);
   CHECK(find_catalog_dir((fs::path(INFERCOST_SOURCE_DIR) / "scenarios" / "llama70b-h100.yaml").string(), "") ==
         fs::path(INFERCOST_SOURCE_DIR) / "scenarios" / "catalog");
-  const fs::path dir = scratch_catalog("explicit", "gpus: {}\n");
-  CHECK(find_catalog_dir("", dir.string()) == dir);
+  const ScratchCatalog scratch("explicit", "gpus: {}\n");
+  CHECK(find_catalog_dir("", scratch.dir.string()) == scratch.dir);
 }

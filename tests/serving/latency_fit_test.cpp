@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -84,9 +86,11 @@ TEST_CASE("the shipped example CSV reads, fits and drives a predictor", "[servin
 }
 
 TEST_CASE("a malformed latency CSV names the file and line", "[serving][latency]") {
-  const auto path = std::filesystem::temp_directory_path() / "infercost-bad-latency.csv";
+  const auto path =
+      std::filesystem::temp_directory_path() / ("infercost-bad-latency-" + std::to_string(::getpid()) + ".csv");
   std::ofstream(path) << "batch_size,prefill_tokens,decode_tokens,context_tokens,latency_s\n1,0,1,10,0.01\n2,x,2,20,0.02\n";
-  CHECK_THROWS_WITH(read_latency_csv(path.string()), Catch::Contains("infercost-bad-latency.csv:3: prefill_tokens"));
+  CHECK_THROWS_WITH(read_latency_csv(path.string()), Catch::Contains(".csv:3: prefill_tokens"));
   std::ofstream(path) << "batch,prefill_tokens\n";
   CHECK_THROWS_WITH(read_latency_csv(path.string()), Catch::Contains("missing column 'batch_size'"));
+  std::filesystem::remove(path);
 }
