@@ -271,6 +271,7 @@ class ContinuousBatchingReplica final : public Replica {
       return n;
     };
     std::uint64_t lo = 1, hi = limit;
+    if (extra(limit) <= kv_.free()) lo = limit;  // the usual case: the cache holds the whole run
     while (lo < hi) {
       const std::uint64_t mid = lo + (hi - lo + 1) / 2;
       if (extra(mid) <= kv_.free()) lo = mid;
@@ -519,6 +520,12 @@ std::unique_ptr<ContinuousBatchingConfig> read_continuous_batching(const ConfigN
         s.kv.capacity_tokens(), s.kv.blocks, block_size));
   }
   s.max_model_len = static_cast<std::uint32_t>(std::min<std::uint64_t>(len_wanted, fit_tokens));
+  if (s.chunked_prefill && s.max_num_batched_tokens < s.max_num_seqs) {
+    node.child(tokens_given ? "max_num_batched_tokens" : "max_num_seqs")
+        .fail(fmt::format("with chunked prefill max_num_batched_tokens ({}) must be at least max_num_seqs ({}) so "
+                          "that every decode fits an iteration, as in vLLM",
+                          s.max_num_batched_tokens, s.max_num_seqs));
+  }
   if (!s.chunked_prefill && s.max_num_batched_tokens < s.max_model_len) {
     node.child(tokens_given ? "max_num_batched_tokens" : "max_model_len")
         .fail(fmt::format("without chunked prefill max_num_batched_tokens ({}) must be at least max_model_len ({}), "

@@ -136,6 +136,8 @@ TEST_CASE("continuous batching configuration errors name the key", "[serving][cb
   CHECK_THROWS_WITH(load("    tensor_parallel: 16\n"), Catch::Contains("within one node"));
   CHECK_THROWS_WITH(load("    tensor_parallel: 3\n"), Catch::Contains("attention heads"));
   CHECK_THROWS_WITH(load("    max_num_batched_tokens: 4096\n    max_model_len: 8192\n"), Catch::Contains("chunked_prefill"));
+  CHECK_THROWS_WITH(load("    chunked_prefill: true\n    max_num_batched_tokens: 128\n"),
+                    Catch::Contains("at least max_num_seqs"));
   CHECK_THROWS_WITH(load("    queue_order: lifo\n"), Catch::Contains("expected one of fifo"));
   CHECK_THROWS_WITH(load("    chunked_prefill: true\n    max_model_len: 2000000\n"),
                     Catch::Contains("the KV cache holds"));

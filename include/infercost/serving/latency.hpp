@@ -85,7 +85,7 @@ class RooflinePredictor final : public IterationPredictor {
   DecodeSeries decode_series(const BatchShape& first) const override;
   std::string describe() const override;
 
-  /// The two bounds of one pipeline stage for a microbatch of `shape` scaled by 1/microbatches, s.
+  /// The two bounds and the all-reduce time of one pipeline stage for one microbatch (1/microbatches of `shape`), s.
   struct StageBounds {
     double compute_s = 0.0;
     double memory_s = 0.0;
