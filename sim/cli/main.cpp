@@ -15,6 +15,7 @@
 #include "infercost/engine/hold_bench.hpp"
 #include "infercost/io/errors.hpp"
 #include "infercost/serving/continuous_batching.hpp"
+#include "infercost/serving/latency_fit.hpp"
 #include "infercost/serving/probe.hpp"
 
 namespace fs = std::filesystem;
@@ -167,6 +168,26 @@ int cmd_bench_decode(const std::string& file, const std::vector<std::string>& se
   return kExitOk;
 }
 
+/// Fits a measured-latency CSV and reports coefficients, R^2 and residuals (the `latency: {type: measured}` model).
+int cmd_fit_latency(const std::string& file, bool residuals) {
+  const auto samples = read_latency_csv(file);
+  const LatencyFit fit = fit_latency(samples, file);
+  fmt::print("{}: {} samples, R^2 {:.6f}, RMSE {:.4g} ms, max |residual| {:.4g} ms\n", file, samples.size(),
+             fit.r_squared, fit.rmse_s * 1e3, fit.max_abs_residual_s * 1e3);
+  for (std::size_t i = 0; i < kLatencyFeatures; ++i) {
+    fmt::print("  {:<18} {:.6g} s\n", latency_feature_names()[i], fit.coefficients[i]);
+  }
+  if (residuals) {
+    fmt::print("batch_size,prefill_tokens,decode_tokens,context_tokens,latency_s,fitted_s,residual_s\n");
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      const auto& x = samples[i];
+      fmt::print("{},{},{},{},{},{},{}\n", x.batch_size, x.prefill_tokens, x.decode_tokens, x.context_tokens,
+                 x.latency_s, x.latency_s - fit.residuals_s[i], fit.residuals_s[i]);
+    }
+  }
+  return kExitOk;
+}
+
 int cmd_list_models() {
   const Registries r = builtin_registries();
   auto list = [](const auto& reg) {
@@ -236,6 +257,14 @@ int main(int argc, char** argv) {
   bench_decode->add_option("--input", decode_input, "prompt tokens per request");
   bench_decode->add_option("--output", decode_output, "output tokens per request (>= 2)");
 
+  std::string fit_file;
+  bool fit_residuals = false;
+  auto* fit_latency_cmd =
+      app.add_subcommand("fit-latency", "fit a CSV of measured iteration latencies; print coefficients, R^2, residuals");
+  fit_latency_cmd->add_option("CSV", fit_file, "batch_size,prefill_tokens,decode_tokens,context_tokens,latency_s")
+      ->required();
+  fit_latency_cmd->add_flag("--residuals", fit_residuals, "print every sample with its fitted value and residual");
+
   auto* list_models = app.add_subcommand("list-models", "list the model types a scenario may name");
 
   try {
@@ -251,6 +280,7 @@ int main(int argc, char** argv) {
     if (*bench_engine) return cmd_bench_engine(bench_events, bench_csv);
     if (*bench_serving_cmd) return cmd_bench_serving(bench_file, sets, seed, bench_csv);
     if (*bench_decode) return cmd_bench_decode(file, sets, decode_batches, decode_input, decode_output);
+    if (*fit_latency_cmd) return cmd_fit_latency(fit_file, fit_residuals);
     if (*list_models) return cmd_list_models();
   } catch (const Error& e) {
     fmt::print(stderr, "infercost: {}\n", e.what());

@@ -72,7 +72,7 @@ TEST_CASE("samples that cannot separate the features are refused", "[serving][la
 TEST_CASE("the shipped example CSV reads, fits and drives a predictor", "[serving][latency]") {
   const auto path = std::filesystem::path(INFERCOST_SOURCE_DIR) / "scenarios/data/latency-llama8b-h100-example.csv";
   const auto samples = read_latency_csv(path.string());
-  CHECK(samples.size() == 72);
+  CHECK(samples.size() == 78);
   const LatencyFit fit = fit_latency(samples, path.string());
   CHECK(fit.r_squared > 0.99);
   CHECK(fit.coefficients[0] == Approx(kTruth[0]).epsilon(0.05));
