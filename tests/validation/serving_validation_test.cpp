@@ -88,7 +88,7 @@ TEST_CASE("max_num_seqs 1 with fixed lengths under Poisson arrivals is an M/D/1 
   const double rho = 0.8;
   const double lambda = rho / d;
   const double expected_wq = rho * d / (2.0 * (1.0 - rho));  // Pollaczek-Khinchine
-  const double requests = 400000;  // the mean wait of a run this long has a relative standard error near 1%
+  const double requests = 1.5e6;  // the mean wait of a run this long has a relative standard error near 0.6%
   const Summary s = run_file(kScenario, [&] {
     auto v = sets;
     v.push_back(fmt::format("workload.classes.0.arrival.rate={}/s", lambda));
