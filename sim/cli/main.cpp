@@ -10,11 +10,15 @@
 
 #include "infercost/analysis/report.hpp"
 #include "infercost/core/scenario.hpp"
+#include "infercost/core/serving_bench.hpp"
 #include "infercost/core/simulation.hpp"
 #include "infercost/engine/hold_bench.hpp"
 #include "infercost/io/errors.hpp"
 #include "infercost/policy/compare.hpp"
 #include "infercost/policy/queue_order.hpp"
+#include "infercost/serving/continuous_batching.hpp"
+#include "infercost/serving/latency_fit.hpp"
+#include "infercost/serving/probe.hpp"
 
 namespace fs = std::filesystem;
 using namespace infercost;
@@ -180,6 +184,71 @@ int cmd_bench_engine(std::uint64_t events, bool csv) {
   return kExitOk;
 }
 
+int cmd_bench_serving(const std::string& file, const std::vector<std::string>& sets, std::optional<std::uint64_t> seed,
+                      bool csv) {
+  const Registries registries = builtin_registries();
+  const Scenario scenario = load_scenario(file, sets, registries);
+  const ServingBenchResult r = bench_serving(scenario, seed.value_or(scenario.seed));
+  if (csv) {
+    fmt::print("scenario,simulated_s,requests,completed,events,wall_s,events_per_s,requests_per_wall_s,"
+               "events_per_request,peak_rss_mib\n{},{},{},{},{},{:.4f},{:.0f},{:.0f},{:.3f},{:.1f}\n",
+               r.scenario, r.simulated_s, r.requests_created, r.requests_completed, r.events, r.wall_s, r.events_per_s,
+               r.requests_per_wall_s, r.events_per_request, r.peak_rss_mib);
+    return kExitOk;
+  }
+  fmt::print("scenario            {} ({} simulated, {})\n", r.scenario, format_duration(from_seconds(r.simulated_s)),
+             scenario.serving->describe());
+  fmt::print("requests            {} created, {} completed\n", r.requests_created, r.requests_completed);
+  fmt::print("events              {} in {:.3f} s wall: {:.3g} events/s, {:.2f} events per request\n", r.events,
+             r.wall_s, r.events_per_s, r.events_per_request);
+  fmt::print("simulated requests  {:.3g} per wall second\n", r.requests_per_wall_s);
+  fmt::print("peak memory         {:.1f} MiB (ru_maxrss)\n", r.peak_rss_mib);
+  return kExitOk;
+}
+
+/// Hidden: decode throughput of a scenario's serving model at fixed batch sizes (scripts/validate-serving).
+int cmd_bench_decode(const std::string& file, const std::vector<std::string>& sets,
+                     const std::vector<std::uint32_t>& batches, std::uint32_t input, std::uint32_t output) {
+  const Registries registries = builtin_registries();
+  const Scenario scenario = load_scenario(file, sets, registries);
+  const auto* cb = dynamic_cast<const ContinuousBatchingConfig*>(scenario.serving.get());
+  fmt::print("batch,decode_tokens_per_s,iteration_ms,ttft_ms,completion_ms,hbm_bound_tokens_per_s,busy_fraction,events\n");
+  for (std::uint32_t b : batches) {
+    const DecodeProbe p = probe_decode(*scenario.serving, b, input, output);
+    double bound = 0.0;
+    if (cb) {
+      // Pure HBM bound at the mean context of the decode phase: weights + KV bytes at peak bandwidth.
+      BatchShape shape;
+      for (std::uint32_t i = 0; i < b; ++i) add_decode_token(shape, input + output / 2);
+      const auto w = iteration_work(cb->settings().layout, shape);
+      bound = b / (w.bytes_per_gpu() / cb->settings().layout.gpu.memory_bandwidth_bytes_per_s);
+    }
+    fmt::print("{},{:.1f},{:.3f},{:.2f},{:.6f},{:.1f},{:.3f},{}\n", b, p.decode_tokens_per_s, p.mean_iteration_s * 1e3,
+               p.ttft_s * 1e3, p.completion_s * 1e3, bound, p.mean_busy_fraction, p.events);
+  }
+  return kExitOk;
+}
+
+/// Fits a measured-latency CSV and reports coefficients, R^2 and residuals (the `latency: {type: measured}` model).
+int cmd_fit_latency(const std::string& file, bool residuals) {
+  const auto samples = read_latency_csv(file);
+  const LatencyFit fit = fit_latency(samples, file);
+  fmt::print("{}: {} samples, R^2 {:.6f}, RMSE {:.4g} ms, max |residual| {:.4g} ms\n", file, samples.size(),
+             fit.r_squared, fit.rmse_s * 1e3, fit.max_abs_residual_s * 1e3);
+  for (std::size_t i = 0; i < kLatencyFeatures; ++i) {
+    fmt::print("  {:<18} {:.6g} s\n", latency_feature_names()[i], fit.coefficients[i]);
+  }
+  if (residuals) {
+    fmt::print("batch_size,prefill_tokens,decode_tokens,context_tokens,latency_s,fitted_s,residual_s\n");
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      const auto& x = samples[i];
+      fmt::print("{},{},{},{},{},{},{}\n", x.batch_size, x.prefill_tokens, x.decode_tokens, x.context_tokens,
+                 x.latency_s, x.latency_s - fit.residuals_s[i], fit.residuals_s[i]);
+    }
+  }
+  return kExitOk;
+}
+
 int cmd_list_models() {
   const Registries r = builtin_registries();
   auto list = [](const auto& reg) {
@@ -208,6 +277,7 @@ int main(int argc, char** argv) {
       "  infercost compare scenarios/policies-subscription.yaml --policies unlimited,caps -j 2\n"
       "  infercost validate scenarios/*.yaml\n"
       "  infercost bench engine\n"
+      "  infercost bench serving\n"
       "  infercost list-models");
 
   std::string file, out_dir;
@@ -246,6 +316,31 @@ int main(int argc, char** argv) {
   bench_engine->add_option("--events", bench_events, "events per measurement (default 2e7)");
   bench_engine->add_flag("--csv", bench_csv, "print CSV");
 
+  std::string bench_file = std::string(INFERCOST_SOURCE_DIR) + "/scenarios/bench/fleet-70b-hour.yaml";
+  auto* bench_serving_cmd = bench->add_subcommand(
+      "serving", "one simulated hour of 64 H100s serving Llama-3.1-70B: events/s, requests per wall second, peak memory");
+  bench_serving_cmd->add_option("FILE", bench_file, "scenario (default scenarios/bench/fleet-70b-hour.yaml)");
+  bench_serving_cmd->add_option("--set", sets, "override a scenario key: key.path=value (repeatable)")->take_all();
+  bench_serving_cmd->add_option("--seed", seed, "override the scenario's seed");
+  bench_serving_cmd->add_flag("--csv", bench_csv, "print CSV");
+  std::vector<std::uint32_t> decode_batches{1, 8, 64};
+  std::uint32_t decode_input = 512, decode_output = 256;
+  auto* bench_decode = bench->add_subcommand("decode", "decode throughput at fixed batch sizes (validation)");
+  bench_decode->group("");  // hidden: used by scripts/validate-serving
+  bench_decode->add_option("FILE", file, "scenario with a serving model")->required();
+  bench_decode->add_option("--set", sets, "override a scenario key: key.path=value (repeatable)")->take_all();
+  bench_decode->add_option("--batch", decode_batches, "batch sizes")->delimiter(',');
+  bench_decode->add_option("--input", decode_input, "prompt tokens per request");
+  bench_decode->add_option("--output", decode_output, "output tokens per request (>= 2)");
+
+  std::string fit_file;
+  bool fit_residuals = false;
+  auto* fit_latency_cmd =
+      app.add_subcommand("fit-latency", "fit a CSV of measured iteration latencies; print coefficients, R^2, residuals");
+  fit_latency_cmd->add_option("CSV", fit_file, "batch_size,prefill_tokens,decode_tokens,context_tokens,latency_s")
+      ->required();
+  fit_latency_cmd->add_flag("--residuals", fit_residuals, "print every sample with its fitted value and residual");
+
   auto* list_models = app.add_subcommand("list-models", "list the model types a scenario may name");
 
   try {
@@ -272,6 +367,9 @@ int main(int argc, char** argv) {
     }
     if (*validate) return cmd_validate(files, sets);
     if (*bench_engine) return cmd_bench_engine(bench_events, bench_csv);
+    if (*bench_serving_cmd) return cmd_bench_serving(bench_file, sets, seed, bench_csv);
+    if (*bench_decode) return cmd_bench_decode(file, sets, decode_batches, decode_input, decode_output);
+    if (*fit_latency_cmd) return cmd_fit_latency(fit_file, fit_residuals);
     if (*list_models) return cmd_list_models();
   } catch (const Error& e) {
     fmt::print(stderr, "infercost: {}\n", e.what());

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "infercost/core/registries.hpp"
+#include "infercost/serving/continuous_batching.hpp"
 #include "infercost/serving/replica.hpp"
 
 namespace infercost {
@@ -137,6 +138,7 @@ void register_serving_models(Registry<ServingModelConfig>& registry) {
                  c.gpus = static_cast<std::uint32_t>(node.get_int("gpus", 1, 1, 4096));
                  return std::make_unique<FixedServingConfig>(c);
                });
+  register_continuous_batching(registry);
 }
 
 }  // namespace infercost

@@ -12,6 +12,8 @@
 
 namespace infercost {
 
+struct GpuSpec;
+
 /// Receives the milestones of requests from replicas.
 class RequestListener {
  public:
@@ -90,6 +92,9 @@ class ServingModelConfig {
   virtual std::uint32_t gpus_per_replica() const = 0;
   /// A one-line description for summaries.
   virtual std::string describe() const = 0;
+  /// The GPU the replicas run on (TDP, idle power, capex for the power and cost models); nullptr when the model
+  /// does not name one (the `fixed` model).
+  virtual const GpuSpec* gpu_spec() const { return nullptr; }
 };
 
 }  // namespace infercost

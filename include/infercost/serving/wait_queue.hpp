@@ -1,0 +1,43 @@
+#pragma once
+// The order in which a continuous-batching replica admits its waiting requests. The replica pushes arrivals and
+// preempted requests, admits front() while it fits, and reports the tokens it serves, so orders such as
+// priority-by-plan or fair share (virtual token counters, Sheng et al., OSDI 2024) can be added as new registry
+// entries without touching the replica. Chosen by the serving key `queue_order:` (default `fifo`).
+#include <cstdint>
+#include <memory>
+
+#include "infercost/core/registry.hpp"
+#include "infercost/core/request.hpp"
+
+namespace infercost {
+
+/// Waiting requests of one replica, in admission order.
+class WaitQueue {
+ public:
+  virtual ~WaitQueue() = default;
+  /// A new request arrives.
+  virtual void push(Request& request, SimTime now) = 0;
+  /// A running request was preempted and must be recomputed; it waits again.
+  virtual void requeue(Request& request, SimTime now) = 0;
+  /// The request to admit next, or nullptr when empty.
+  virtual Request* front() = 0;
+  /// Removes front() (it was admitted).
+  virtual void pop_front() = 0;
+  virtual std::size_t size() const = 0;
+  bool empty() const { return size() == 0; }
+  /// Tokens the replica computed for a request (prompt or recomputed tokens, and generated tokens) since the last
+  /// call; fair-share orders count them. Called at the end of iterations, and once per closed-form run.
+  virtual void on_served(const Request& /*request*/, std::uint64_t /*prefill_tokens*/, std::uint64_t /*decode_tokens*/) {}
+};
+
+/// A validated `queue_order:` configuration; builds one queue per replica.
+class WaitQueueConfig {
+ public:
+  virtual ~WaitQueueConfig() = default;
+  virtual std::unique_ptr<WaitQueue> make_queue() const = 0;
+};
+
+/// Registers the built-in orders: `fifo` (arrival order; preempted requests go first, as in vLLM).
+void register_queue_orders(Registry<WaitQueueConfig>& registry);
+
+}  // namespace infercost

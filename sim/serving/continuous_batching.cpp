@@ -1,0 +1,576 @@
+// The continuous-batching replica: vLLM's iteration-level scheduler (docs/models-serving.md, "Continuous batching").
+//
+// Each step the scheduler composes a batch, as vLLM v0 does:
+//  - without chunked prefill (Scheduler._schedule_default): admit waiting requests in queue order while a sequence
+//    slot is free, their whole prompts fit max_num_batched_tokens and their prompt blocks fit the free KV blocks less
+//    the watermark; if any was admitted the step is a prefill-only iteration, otherwise every running sequence
+//    decodes one token, each first taking a slot for it, preempting the newest sequences (recompute) when blocks run
+//    out;
+//  - with chunked prefill (Scheduler._schedule_chunked_prefill, Sarathi-Serve): decodes first, then chunks of
+//    running prompts, then chunks of newly admitted prompts, within the token budget; no admission in a step that
+//    preempted.
+// A step with decodes only is a run: the batch stays the same until the first sequence finishes or the KV blocks run
+// out, so the replica advances all of those iterations in one event using the predictor's closed form. An arrival
+// that could be admitted cuts the run at the end of the iteration in progress, where vLLM would admit it.
+#include "infercost/serving/continuous_batching.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "infercost/core/registries.hpp"
+
+namespace infercost {
+namespace {
+
+constexpr std::uint32_t kStepEnd = 0;
+
+/// One admitted request.
+struct Sequence {
+  Request* request = nullptr;
+  std::uint32_t prompt_tokens = 0;  ///< tokens to prefill: the prompt, plus generated tokens after a preemption
+  std::uint32_t prefilled = 0;      ///< of prompt_tokens, computed so far
+  std::uint32_t generated = 0;      ///< output tokens produced
+  std::uint32_t target = 0;         ///< output tokens to produce
+  std::uint64_t computed = 0;       ///< tokens whose K and V are cached
+  std::uint64_t blocks = 0;         ///< KV blocks held
+  std::uint32_t chunk = 0;          ///< prompt tokens computed in the current step
+  bool decoding = false;            ///< prompt done; one token per iteration
+  bool decode_in_step = false;      ///< decodes in the current step
+};
+
+/// What the step in flight is.
+enum class StepKind : std::uint8_t { kNone, kSingle, kDecodeRun };
+
+class ContinuousBatchingReplica final : public Replica {
+ public:
+  ContinuousBatchingReplica(const ContinuousBatchingSettings& settings, const IterationPredictor& predictor,
+                            std::unique_ptr<WaitQueue> queue, ReplicaContext context)
+      : s_(settings),
+        predictor_(predictor),
+        queue_(std::move(queue)),
+        ctx_(std::move(context)),
+        kv_(settings.kv.blocks, settings.kv.block_size_tokens) {}
+
+  void submit(Request& request) override {
+    limit_lengths(request);
+    queue_->push(request, ctx_.engine.now());
+    if (in_callbacks_) return;  // the step being finished schedules the next one
+    if (step_ == StepKind::kNone) {
+      schedule_next();
+      return;
+    }
+    if (step_ == StepKind::kDecodeRun && run_iterations_ > 1) maybe_cut_run();
+    activity_.queued = static_cast<std::uint32_t>(queue_->size());
+    report();
+  }
+
+  std::uint32_t outstanding() const override {
+    return static_cast<std::uint32_t>(running_.size() + queue_->size());
+  }
+  double kv_load() const override { return kv_.occupancy(); }
+  std::uint32_t gpus() const override { return s_.layout.gpus(); }
+
+  void on_event(Engine&, std::uint32_t kind, std::uint64_t) override {
+    if (kind != kStepEnd) return;
+    finish_step();
+  }
+
+ private:
+  // ---- lengths -------------------------------------------------------------------------------------------------
+
+  std::uint32_t input_of(const Request& r) const { return std::min(r.input_tokens, s_.max_model_len - 1); }
+
+  /// Enforces max_model_len as vLLM does for max_tokens: generation stops when prompt + output reach it. A prompt
+  /// longer than that (vLLM rejects it) is served as if cut to max_model_len - 1 tokens.
+  void limit_lengths(Request& r) const {
+    const std::uint32_t in = input_of(r);
+    if (r.output_tokens < 1) r.output_tokens = 1;
+    if (static_cast<std::uint64_t>(in) + r.output_tokens > s_.max_model_len) r.output_tokens = s_.max_model_len - in;
+  }
+
+  // ---- scheduling ----------------------------------------------------------------------------------------------
+
+  void schedule_next() {
+    step_ = StepKind::kNone;
+    for (int pass = 0; pass < 3; ++pass) {
+      std::uint64_t budget = s_.max_num_batched_tokens;
+      if (!s_.chunked_prefill) {
+        if (admit_waiting(budget) > 0) {
+          start_single();
+          return;
+        }
+        ensure_decode_slots();
+        if (mark_decodes() > 0) {
+          start_decode_run();
+          return;
+        }
+      } else {
+        const bool preempted = ensure_decode_slots();
+        const std::uint32_t decodes = mark_decodes();
+        budget -= std::min<std::uint64_t>(budget, decodes);
+        bool chunks = false;
+        for (Sequence& seq : running_) {
+          if (seq.decoding || budget == 0) continue;
+          seq.chunk = static_cast<std::uint32_t>(std::min<std::uint64_t>(seq.prompt_tokens - seq.prefilled, budget));
+          budget -= seq.chunk;
+          chunks = chunks || seq.chunk > 0;
+        }
+        if (!preempted && admit_waiting(budget) > 0) chunks = true;
+        if (chunks) {
+          start_single();
+          return;
+        }
+        if (decodes > 0) {
+          start_decode_run();
+          return;
+        }
+      }
+      if (running_.empty() && queue_->empty()) break;
+      // Preemption emptied the batch: the next pass admits the preempted work again.
+    }
+    if (!running_.empty() || !queue_->empty()) {
+      throw std::logic_error("continuous_batching: a step with work pending scheduled nothing");
+    }
+    activity_ = ReplicaActivity{};
+    report();
+  }
+
+  /// Admits waiting requests in queue order while they fit; returns how many.
+  std::uint32_t admit_waiting(std::uint64_t& budget) {
+    const SimTime now = ctx_.engine.now();
+    std::uint32_t admitted = 0;
+    while (Request* r = queue_->front()) {
+      if (running_.size() >= s_.max_num_seqs) break;
+      std::uint32_t generated = 0;
+      const auto resumed = resumed_.find(r->id);
+      if (resumed != resumed_.end()) generated = resumed->second;
+      const std::uint32_t prompt = input_of(*r) + generated;
+      const std::uint64_t need = kv_.blocks_for(prompt);
+      if (need + s_.watermark_blocks > kv_.free()) break;
+      std::uint32_t chunk = prompt;
+      if (s_.chunked_prefill) {
+        if (budget == 0) break;
+        chunk = static_cast<std::uint32_t>(std::min<std::uint64_t>(prompt, budget));
+      } else if (prompt > budget && admitted > 0) {
+        break;
+      }
+      queue_->pop_front();
+      kv_.try_allocate(need);
+      budget -= std::min<std::uint64_t>(budget, chunk);
+      Sequence seq;
+      seq.request = r;
+      seq.prompt_tokens = prompt;
+      seq.generated = generated;
+      seq.target = r->output_tokens;
+      seq.blocks = need;
+      seq.chunk = chunk;
+      running_.push_back(seq);
+      if (resumed == resumed_.end()) {
+        ctx_.listener.on_started(*r, now);
+      } else {
+        resumed_.erase(resumed);
+      }
+      ++admitted;
+    }
+    return admitted;
+  }
+
+  /// Gives every decoding sequence a KV slot for its next token, preempting the newest sequences (recompute) when
+  /// blocks run out, as vLLM's _schedule_running does. Returns whether it preempted.
+  bool ensure_decode_slots() {
+    bool preempted = false;
+    for (std::size_t i = 0; i < running_.size(); ++i) {
+      if (!running_[i].decoding) continue;
+      const std::uint64_t need = kv_.blocks_for(running_[i].computed + 1);
+      while (need > running_[i].blocks) {
+        if (kv_.try_allocate(need - running_[i].blocks)) {
+          running_[i].blocks = need;
+          break;
+        }
+        preempted = true;
+        if (running_.size() - 1 > i) {
+          preempt(running_.size() - 1);
+        } else {
+          preempt(i);  // nothing newer to evict: the sequence itself waits
+          break;
+        }
+      }
+    }
+    return preempted;
+  }
+
+  void preempt(std::size_t index) {
+    const Sequence seq = running_[index];
+    running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(index));
+    kv_.release(seq.blocks);
+    if (seq.request->preemptions < std::numeric_limits<std::uint16_t>::max()) ++seq.request->preemptions;
+    resumed_[seq.request->id] = seq.generated;
+    queue_->requeue(*seq.request, ctx_.engine.now());
+  }
+
+  std::uint32_t mark_decodes() {
+    std::uint32_t n = 0;
+    for (Sequence& seq : running_) {
+      seq.decode_in_step = seq.decoding;
+      n += seq.decoding ? 1 : 0;
+    }
+    return n;
+  }
+
+  // ---- steps ---------------------------------------------------------------------------------------------------
+
+  /// One iteration with prompt chunks (and, with chunked prefill, the decodes).
+  void start_single() {
+    const SimTime now = ctx_.engine.now();
+    BatchShape shape;
+    bool prefill = false, decode = false;
+    for (const Sequence& seq : running_) {
+      if (seq.chunk > 0) {
+        add_prefill_chunk(shape, seq.computed, seq.chunk);
+        prefill = true;
+      } else if (seq.decode_in_step) {
+        add_decode_token(shape, seq.computed);
+        decode = true;
+      }
+    }
+    const IterationTime t = predictor_.predict(shape);
+    const IterationWork w = iteration_work(s_.layout, shape);
+    step_ = StepKind::kSingle;
+    run_iterations_ = 1;
+    step_start_ = now;
+    schedule_end(now + std::max<SimTime>(1, from_seconds(t.time_s)));
+    set_activity(prefill && decode ? GpuPhase::kMixed : (prefill ? GpuPhase::kPrefill : GpuPhase::kDecode), t.time_s,
+                 t.busy_s, w.flops_per_gpu, w.bytes_per_gpu());
+    report();
+  }
+
+  /// Decode-only iterations until the batch changes: the first completion, or the last iteration whose KV slots fit.
+  void start_decode_run() {
+    const SimTime now = ctx_.engine.now();
+    BatchShape shape;
+    std::uint64_t finish = std::numeric_limits<std::uint64_t>::max();
+    for (const Sequence& seq : running_) {
+      if (!seq.decode_in_step) continue;  // a prompt waiting for token budget (chunked prefill) stays put
+      add_decode_token(shape, seq.computed);
+      finish = std::min<std::uint64_t>(finish, seq.target - seq.generated);
+    }
+    const std::uint64_t limit = s_.exact_iterations ? 1 : finish;
+    // Largest K <= limit whose extra blocks (beyond the slots already held for iteration 0) fit.
+    auto extra = [&](std::uint64_t k) {
+      std::uint64_t n = 0;
+      for (const Sequence& seq : running_) {
+        if (!seq.decode_in_step) continue;
+        const std::uint64_t need = kv_.blocks_for(seq.computed + k);
+        if (need > seq.blocks) n += need - seq.blocks;
+      }
+      return n;
+    };
+    std::uint64_t lo = 1, hi = limit;
+    if (extra(limit) <= kv_.free()) lo = limit;  // the usual case: the cache holds the whole run
+    while (lo < hi) {
+      const std::uint64_t mid = lo + (hi - lo + 1) / 2;
+      if (extra(mid) <= kv_.free()) lo = mid;
+      else hi = mid - 1;
+    }
+    const std::uint64_t k = lo;
+    for (Sequence& seq : running_) {
+      if (!seq.decode_in_step) continue;
+      const std::uint64_t need = kv_.blocks_for(seq.computed + k);
+      if (need > seq.blocks) {
+        kv_.try_allocate(need - seq.blocks);
+        seq.blocks = need;
+      }
+    }
+    series_ = predictor_.decode_series(shape);
+    run_shape_ = shape;
+    step_ = StepKind::kDecodeRun;
+    run_iterations_ = k;
+    step_start_ = now;
+    schedule_end(now + std::max<SimTime>(1, from_seconds(series_.sum_s(k))));
+    set_run_activity(0, k);
+    report();
+  }
+
+  void schedule_end(SimTime end) {
+    step_end_ = end;
+    pending_ = ctx_.engine.schedule_at(end, *this, kStepEnd, 0);
+  }
+
+  /// An arrival during a run: if the waiting queue's first request could be admitted at the end of the iteration in
+  /// progress, the run stops there (the iterations before it are unchanged).
+  void maybe_cut_run() {
+    const SimTime elapsed = ctx_.engine.now() - step_start_;
+    std::uint64_t lo = 0, hi = run_iterations_;  // largest i with end of iteration i-1 <= elapsed
+    while (lo < hi) {
+      const std::uint64_t mid = lo + (hi - lo + 1) / 2;
+      if (from_seconds(series_.sum_s(mid)) <= elapsed) lo = mid;
+      else hi = mid - 1;
+    }
+    const std::uint64_t done = lo;
+    const std::uint64_t cut = (done >= 1 && from_seconds(series_.sum_s(done)) == elapsed) ? done : done + 1;
+    if (cut >= run_iterations_) return;
+    if (!front_admissible_after(cut)) return;
+    for (Sequence& seq : running_) {
+      if (!seq.decode_in_step) continue;
+      const std::uint64_t need = kv_.blocks_for(seq.computed + cut);
+      if (seq.blocks > need) {
+        kv_.release(seq.blocks - need);
+        seq.blocks = need;
+      }
+    }
+    ctx_.engine.cancel(pending_);
+    run_iterations_ = cut;
+    schedule_end(step_start_ + std::max<SimTime>(1, from_seconds(series_.sum_s(cut))));
+    set_run_activity(done, cut);
+  }
+
+  bool front_admissible_after(std::uint64_t cut) {
+    Request* r = queue_->front();
+    if (r == nullptr || running_.size() >= s_.max_num_seqs) return false;
+    std::uint64_t released = 0;
+    for (const Sequence& seq : running_) {
+      if (!seq.decode_in_step) continue;
+      const std::uint64_t need = kv_.blocks_for(seq.computed + cut);
+      if (seq.blocks > need) released += seq.blocks - need;
+    }
+    const auto resumed = resumed_.find(r->id);
+    const std::uint32_t prompt = input_of(*r) + (resumed == resumed_.end() ? 0 : resumed->second);
+    return kv_.blocks_for(prompt) + s_.watermark_blocks <= kv_.free() + released;
+  }
+
+  void finish_step() {
+    const SimTime now = ctx_.engine.now();
+    const std::uint64_t k = run_iterations_;
+    std::vector<Request*> first_tokens, completed;
+    std::size_t keep = 0;
+    for (std::size_t i = 0; i < running_.size(); ++i) {
+      Sequence seq = running_[i];
+      std::uint64_t prefill_served = 0, decode_served = 0;
+      if (seq.chunk > 0) {
+        seq.prefilled += seq.chunk;
+        seq.computed += seq.chunk;
+        prefill_served = seq.chunk;
+        seq.chunk = 0;
+        if (seq.prefilled == seq.prompt_tokens) {
+          // The iteration that finishes the prompt samples the next token.
+          seq.decoding = true;
+          ++seq.generated;
+          decode_served = 1;
+          if (seq.generated == 1) first_tokens.push_back(seq.request);
+        }
+      } else if (seq.decode_in_step) {
+        seq.computed += k;
+        seq.generated += static_cast<std::uint32_t>(k);
+        decode_served = k;
+      }
+      seq.decode_in_step = false;
+      if (prefill_served + decode_served > 0) queue_->on_served(*seq.request, prefill_served, decode_served);
+      if (seq.decoding && seq.generated >= seq.target) {
+        kv_.release(seq.blocks);
+        completed.push_back(seq.request);
+      } else {
+        running_[keep++] = seq;
+      }
+    }
+    running_.resize(keep);
+    step_ = StepKind::kNone;
+    // Listeners may submit new requests here (closed loops); they queue until schedule_next below.
+    in_callbacks_ = true;
+    for (Request* r : first_tokens) ctx_.listener.on_first_token(*r, now);
+    for (Request* r : completed) ctx_.listener.on_completed(*r, now);
+    in_callbacks_ = false;
+    schedule_next();
+  }
+
+  // ---- activity ------------------------------------------------------------------------------------------------
+
+  void set_activity(GpuPhase phase, double duration_s, double busy_s, double flops_per_gpu, double bytes_per_gpu) {
+    activity_.phase = phase;
+    activity_.running = static_cast<std::uint32_t>(running_.size());
+    activity_.queued = static_cast<std::uint32_t>(queue_->size());
+    const double d = std::max(duration_s, 1e-12);
+    activity_.busy_fraction = std::clamp(busy_s / d, 0.0, 1.0);
+    activity_.compute_fraction = std::clamp(flops_per_gpu / (d * s_.layout.peak_flops_per_s()), 0.0, 1.0);
+    activity_.memory_bw_fraction =
+        std::clamp(bytes_per_gpu / (d * s_.layout.gpu.memory_bandwidth_bytes_per_s), 0.0, 1.0);
+    activity_.kv_occupancy = kv_.occupancy();
+  }
+
+  /// Averages over iterations [a, b) of the current run (FLOPs and bytes are affine in the iteration index).
+  void set_run_activity(std::uint64_t a, std::uint64_t b) {
+    BatchShape next = run_shape_;
+    next.context_tokens += run_shape_.sequences;
+    next.attention_pairs += run_shape_.sequences;
+    const IterationWork w0 = iteration_work(s_.layout, run_shape_);
+    const IterationWork w1 = iteration_work(s_.layout, next);
+    const double fa = static_cast<double>(a), fb = static_cast<double>(b);
+    const double flops = affine_sum(w0.flops_per_gpu, w1.flops_per_gpu - w0.flops_per_gpu, fa, fb);
+    const double bytes = affine_sum(w0.bytes_per_gpu(), w1.bytes_per_gpu() - w0.bytes_per_gpu(), fa, fb);
+    const double duration = series_.sum_s(b) - series_.sum_s(a);
+    const double busy = series_.busy_sum_s(b) - series_.busy_sum_s(a);
+    set_activity(GpuPhase::kDecode, duration, busy, flops, bytes);
+  }
+
+  void report() { ctx_.activity.on_activity(ctx_.index, ctx_.engine.now(), activity_); }
+
+  const ContinuousBatchingSettings& s_;
+  const IterationPredictor& predictor_;
+  std::unique_ptr<WaitQueue> queue_;
+  ReplicaContext ctx_;
+  PagedKvCache kv_;
+  std::vector<Sequence> running_;                       ///< admission order (preemption takes from the back)
+  std::unordered_map<std::uint64_t, std::uint32_t> resumed_;  ///< preempted request id -> tokens it had generated
+  StepKind step_ = StepKind::kNone;
+  std::uint64_t run_iterations_ = 0;
+  SimTime step_start_ = 0;
+  SimTime step_end_ = 0;
+  EventId pending_{};
+  DecodeSeries series_;
+  BatchShape run_shape_;
+  ReplicaActivity activity_;
+  bool in_callbacks_ = false;
+};
+
+}  // namespace
+
+ContinuousBatchingConfig::ContinuousBatchingConfig(ContinuousBatchingSettings settings,
+                                                   std::shared_ptr<const IterationPredictor> predictor,
+                                                   std::shared_ptr<const WaitQueueConfig> queue_order)
+    : settings_(std::move(settings)), predictor_(std::move(predictor)), queue_order_(std::move(queue_order)) {}
+
+std::unique_ptr<Replica> ContinuousBatchingConfig::make_replica(ReplicaContext context) const {
+  return std::make_unique<ContinuousBatchingReplica>(settings_, *predictor_, queue_order_->make_queue(),
+                                                     std::move(context));
+}
+
+std::string ContinuousBatchingConfig::describe() const {
+  const auto& s = settings_;
+  return fmt::format("continuous batching: {} on {}x {} (TP{} PP{}), KV {} tokens, max_num_seqs {}, {}{}",
+                     s.layout.model.name, s.layout.gpus(), s.layout.gpu.name, s.layout.tensor_parallel,
+                     s.layout.pipeline_parallel, s.kv.capacity_tokens(), s.max_num_seqs, predictor_->describe(),
+                     s.chunked_prefill ? ", chunked prefill" : "");
+}
+
+std::unique_ptr<ContinuousBatchingConfig> read_continuous_batching(const ConfigNode& node,
+                                                                   const Registry<LatencyModelConfig>& latency_models,
+                                                                   const Registry<WaitQueueConfig>& queue_orders) {
+  ContinuousBatchingSettings s;
+  const Catalog catalog = load_catalog(find_catalog_dir(node.document().file, node.get_string("catalog", "")));
+  ReplicaLayout& l = s.layout;
+  l.gpu = read_gpu(node.child("gpu"), catalog);
+  l.model = read_model(node.child("model"), catalog);
+  l.tensor_parallel = static_cast<std::uint32_t>(node.get_int("tensor_parallel", 1, 1, 1024));
+  l.pipeline_parallel = static_cast<std::uint32_t>(node.get_int("pipeline_parallel", 1, 1, 1024));
+  if (l.tensor_parallel > l.gpu.gpus_per_node) {
+    node.child("tensor_parallel").fail(fmt::format("expected tensor parallelism within one node of {} ({} GPUs); use "
+                                                   "pipeline_parallel across nodes",
+                                                   l.gpu.name, l.gpu.gpus_per_node));
+  }
+  if (l.model.attention_heads % l.tensor_parallel != 0) {
+    node.child("tensor_parallel").fail(fmt::format("expected a divisor of the {} attention heads of {}",
+                                                   l.model.attention_heads, l.model.name));
+  }
+  if (l.model.kv_heads % l.tensor_parallel != 0 && l.tensor_parallel % l.model.kv_heads != 0) {
+    node.child("tensor_parallel").fail(fmt::format("expected a divisor or a multiple of the {} KV heads of {}",
+                                                   l.model.kv_heads, l.model.name));
+  }
+  if (l.pipeline_parallel > l.model.layers) {
+    node.child("pipeline_parallel").fail(fmt::format("expected at most the {} layers of {}", l.model.layers, l.model.name));
+  }
+  const std::string kv = node.get_choice("kv_cache_precision", {"auto", "bf16", "fp8"}, "auto");
+  l.kv_precision = kv == "fp8" ? Precision::kFp8 : Precision::kBf16;
+
+  s.max_num_seqs = static_cast<std::uint32_t>(node.get_int("max_num_seqs", 256, 1, 1'000'000));
+  s.chunked_prefill = node.get_bool("chunked_prefill", false);
+  const auto block_size = static_cast<std::uint32_t>(node.get_int("block_size", 16, 1, 4096));
+  s.gpu_memory_utilization = node.get_double("gpu_memory_utilization", 0.9, 0.05, 1.0);
+  const double watermark = node.get_double("kv_watermark", 0.01, 0.0, 0.5);
+  s.exact_iterations = node.get_bool("exact_iterations", false);
+
+  const bool len_given = node.has("max_model_len");
+  const auto len_wanted = len_given ? static_cast<std::uint32_t>(node.get_int("max_model_len", 0, 2, 100'000'000))
+                                    : l.model.max_context_tokens;
+  const bool tokens_given = node.has("max_num_batched_tokens");
+  s.max_num_batched_tokens =
+      tokens_given ? static_cast<std::uint32_t>(node.get_int("max_num_batched_tokens", 0, 1, 100'000'000))
+                   : (s.chunked_prefill ? 2048u : std::max(len_wanted, 2048u));
+  const double reserve =
+      node.has("activation_reserve")
+          ? node.get_quantity("activation_reserve", UnitKind::kBytes, 0.0, 0.0, 1e15)
+          : default_activation_reserve_bytes(l, s.max_num_batched_tokens, s.max_num_seqs);
+  s.kv = kv_cache_budget(l, s.gpu_memory_utilization, reserve, block_size);
+  s.watermark_blocks = static_cast<std::uint64_t>(watermark * static_cast<double>(s.kv.blocks));
+  if (s.kv.blocks <= s.watermark_blocks + 1) {
+    constexpr double gib = 1024.0 * 1024.0 * 1024.0;
+    node.child("model").fail(fmt::format(
+        "{} does not fit on {}x {} (TP{} PP{}): per GPU {:.1f} GiB usable, {:.1f} GiB weights, {:.1f} GiB activation "
+        "reserve leave {:.2f} GiB for the KV cache; add GPUs, use fp8 weights or raise gpu_memory_utilization",
+        l.model.name, l.gpus(), l.gpu.name, l.tensor_parallel, l.pipeline_parallel, s.kv.usable_bytes_per_gpu / gib,
+        s.kv.weight_bytes_per_gpu / gib, s.kv.activation_reserve_bytes_per_gpu / gib, s.kv.kv_bytes_per_gpu / gib));
+  }
+  const std::uint64_t fit_tokens = (s.kv.blocks - s.watermark_blocks) * block_size;
+  if (len_given && len_wanted > fit_tokens) {
+    node.child("max_model_len").fail(fmt::format(
+        "expected at most {} tokens: the KV cache holds {} tokens ({} blocks of {}) less the watermark", fit_tokens,
+        s.kv.capacity_tokens(), s.kv.blocks, block_size));
+  }
+  s.max_model_len = static_cast<std::uint32_t>(std::min<std::uint64_t>(len_wanted, fit_tokens));
+  if (s.chunked_prefill && s.max_num_batched_tokens < s.max_num_seqs) {
+    node.child(tokens_given ? "max_num_batched_tokens" : "max_num_seqs")
+        .fail(fmt::format("with chunked prefill max_num_batched_tokens ({}) must be at least max_num_seqs ({}) so "
+                          "that every decode fits an iteration, as in vLLM",
+                          s.max_num_batched_tokens, s.max_num_seqs));
+  }
+  if (!s.chunked_prefill && s.max_num_batched_tokens < s.max_model_len) {
+    node.child(tokens_given ? "max_num_batched_tokens" : "max_model_len")
+        .fail(fmt::format("without chunked prefill max_num_batched_tokens ({}) must be at least max_model_len ({}), "
+                          "as in vLLM; enable chunked_prefill or lower max_model_len",
+                          s.max_num_batched_tokens, s.max_model_len));
+  }
+
+  std::shared_ptr<const LatencyModelConfig> latency;
+  if (auto n = node.optional_child("latency")) {
+    latency = latency_models.create(*n, "roofline");
+  } else {
+    latency = latency_models.create(ConfigNode::load_string("type: roofline", "<default latency>"));
+  }
+  std::shared_ptr<const IterationPredictor> predictor = latency->make_predictor(l);
+
+  std::shared_ptr<const WaitQueueConfig> order;
+  if (auto n = node.optional_child("queue_order")) {
+    if (n->is_scalar()) {
+      // The short form names an order without settings: `queue_order: fifo`.
+      const std::string name = n->as_string();
+      if (!queue_orders.contains(name)) {
+        std::string list;
+        for (const auto& [known, entry] : queue_orders.entries()) list += (list.empty() ? "" : ", ") + known;
+        n->fail(fmt::format("expected one of {}, got '{}'", list, name));
+      }
+      order = queue_orders.create(ConfigNode::load_string("type: " + name, "<queue_order>"));
+    } else {
+      order = queue_orders.create(*n, "fifo");
+    }
+  } else {
+    order = queue_orders.create(ConfigNode::load_string("type: fifo", "<default queue order>"));
+  }
+  return std::make_unique<ContinuousBatchingConfig>(std::move(s), std::move(predictor), std::move(order));
+}
+
+void register_continuous_batching(Registry<ServingModelConfig>& registry) {
+  auto latency_models = std::make_shared<Registry<LatencyModelConfig>>("latency model");
+  register_latency_models(*latency_models);
+  auto queue_orders = std::make_shared<Registry<WaitQueueConfig>>("queue order");
+  register_queue_orders(*queue_orders);
+  registry.add("continuous_batching",
+               "vLLM-style iteration-level batching of an LLM on TP x PP GPUs with a paged KV cache",
+               [latency_models, queue_orders](const ConfigNode& node) -> std::unique_ptr<ServingModelConfig> {
+                 return read_continuous_batching(node, *latency_models, *queue_orders);
+               });
+}
+
+}  // namespace infercost
