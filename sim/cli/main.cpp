@@ -105,15 +105,25 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
   return rc;
 }
 
-int cmd_bench_engine(std::uint64_t events, bool csv) {
-  const std::uint64_t sizes[] = {1'000, 100'000, 1'000'000};
-  if (csv) fmt::print("queue,pending,events,wall_s,events_per_s\n");
-  else fmt::print("{:<16} {:>10} {:>12} {:>9} {:>14}\n", "queue", "pending", "events", "wall_s", "events/s");
+int cmd_bench_engine(std::uint64_t events, bool csv, std::vector<std::string> queues, std::vector<std::uint64_t> sizes) {
+  if (sizes.empty()) sizes = {1'000, 10'000, 100'000, 1'000'000};
+  if (queues.empty()) {
+    queues = hold_queue_designs();
+    queues.push_back("engine");
+  }
+  if (csv) fmt::print("queue,pending,events,wall_s,events_per_s,bytes_per_pending\n");
+  else fmt::print("{:<16} {:>10} {:>12} {:>9} {:>12} {:>10}\n", "queue", "pending", "events", "wall_s", "events/s", "B/pending");
   for (std::uint64_t pending : sizes) {
-    for (const auto& r : {hold_queue("binary_heap", pending, events, 42), hold_queue("quaternary_heap", pending, events, 42),
-                          hold_engine(pending, events, 42)}) {
-      if (csv) fmt::print("{},{},{},{:.4f},{:.0f}\n", r.queue, r.pending, r.events, r.wall_s, r.events_per_s);
-      else fmt::print("{:<16} {:>10} {:>12} {:>9.3f} {:>14.3e}\n", r.queue, r.pending, r.events, r.wall_s, r.events_per_s);
+    for (const auto& q : queues) {
+      const HoldResult r = q == "engine" ? hold_engine(pending, events, 42) : hold_queue(q, pending, events, 42);
+      if (csv) {
+        fmt::print("{},{},{},{:.4f},{:.0f},{:.2f}\n", r.queue, r.pending, r.events, r.wall_s, r.events_per_s,
+                   r.bytes_per_pending);
+      } else {
+        fmt::print("{:<16} {:>10} {:>12} {:>9.3f} {:>12.3e} {:>10.2f}\n", r.queue, r.pending, r.events, r.wall_s,
+                   r.events_per_s, r.bytes_per_pending);
+      }
+      std::fflush(stdout);
     }
   }
   return kExitOk;
@@ -166,9 +176,19 @@ int main(int argc, char** argv) {
   bool bench_csv = false;
   auto* bench = app.add_subcommand("bench", "benchmarks");
   bench->require_subcommand(1);
-  auto* bench_engine = bench->add_subcommand("engine", "hold-model event throughput at 1e3, 1e5, 1e6 pending events");
+  std::vector<std::string> bench_queues;
+  std::vector<std::uint64_t> bench_sizes;
+  auto* bench_engine =
+      bench->add_subcommand("engine", "hold-model event throughput at 1e3, 1e4, 1e5, 1e6 pending events");
   bench_engine->add_option("--events", bench_events, "events per measurement (default 2e7)");
   bench_engine->add_flag("--csv", bench_csv, "print CSV");
+  bench_engine->add_option("--queue", bench_queues, "queue designs to measure (default all, and engine)")
+      ->check(CLI::IsMember([] {
+        auto q = hold_queue_designs();
+        q.push_back("engine");
+        return q;
+      }()));
+  bench_engine->add_option("--pending", bench_sizes, "pending-event counts (default 1e3 1e4 1e5 1e6)");
 
   auto* list_models = app.add_subcommand("list-models", "list the model types a scenario may name");
 
@@ -182,7 +202,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return cmd_run(file, out_dir, seed, sets, quiet);
     if (*validate) return cmd_validate(files, sets);
-    if (*bench_engine) return cmd_bench_engine(bench_events, bench_csv);
+    if (*bench_engine) return cmd_bench_engine(bench_events, bench_csv, bench_queues, bench_sizes);
     if (*list_models) return cmd_list_models();
   } catch (const Error& e) {
     fmt::print(stderr, "infercost: {}\n", e.what());

@@ -11,6 +11,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
       seed_(seed),
       streams_(seed),
       metrics_(scenario.total_users(), scenario.replicas, scenario.warmup) {
+  streams_.set_draw_sink(engine_.random_draw_sink());  // the event fingerprint covers every random draw
   observers_.push_back(&metrics_);
   replicas_.reserve(scenario.replicas);
   for (std::uint32_t i = 0; i < scenario.replicas; ++i) {

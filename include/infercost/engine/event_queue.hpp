@@ -20,8 +20,15 @@ class DaryHeapQueue {
   bool empty() const { return heap_.empty(); }
   std::size_t size() const { return heap_.size(); }
   const Event& top() const { return heap_.front(); }
+  SimTime top_time() const { return heap_.front().time; }
   void reserve(std::size_t n) { heap_.reserve(n); }
   void clear() { heap_.clear(); }
+  /// Calls f(event) for every pending event, in no particular order.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const Event& e : heap_) f(e);
+  }
+  std::size_t memory_bytes() const { return heap_.capacity() * sizeof(Event); }
 
   void push(const Event& e) {
     std::size_t i = heap_.size();
