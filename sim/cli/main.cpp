@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "infercost/analysis/check.hpp"
 #include "infercost/analysis/report.hpp"
 #include "infercost/core/scenario.hpp"
 #include "infercost/core/simulation.hpp"
@@ -129,6 +130,21 @@ int cmd_bench_engine(std::uint64_t events, bool csv, std::vector<std::string> qu
   return kExitOk;
 }
 
+int cmd_check(const std::string& out_dir, const std::string& baseline_file, bool update, bool no_fingerprint) {
+  const RunOutputs run = read_run_outputs(out_dir);
+  if (update) {
+    std::optional<Baseline> previous;
+    if (fs::exists(baseline_file)) previous = read_baseline(baseline_file);
+    write_file_atomic(baseline_file, baseline_yaml(run, previous, !no_fingerprint));
+    fmt::print("check: wrote {} ({} columns{})\n", baseline_file, run.summary.size(),
+               !no_fingerprint && run.event_fingerprint ? " and the event fingerprint" : "");
+    return kExitOk;
+  }
+  const CheckResult result = check_run(run, read_baseline(baseline_file));
+  fmt::print("{}", format_check_report(result, baseline_file));
+  return result.ok() ? kExitOk : kExitCheckFailed;
+}
+
 int cmd_list_models() {
   const Registries r = builtin_registries();
   auto list = [](const auto& reg) {
@@ -155,6 +171,7 @@ int main(int argc, char** argv) {
       "  infercost run scenarios/mm1.yaml -o out/mm1 --seed 7 --set cluster.replicas=4 --set duration=2h\n"
       "  infercost validate scenarios/*.yaml\n"
       "  infercost bench engine\n"
+      "  infercost check out/md1 --baseline tests/baselines/md1.yaml\n"
       "  infercost list-models");
 
   std::string file, out_dir;
@@ -190,6 +207,14 @@ int main(int argc, char** argv) {
       }()));
   bench_engine->add_option("--pending", bench_sizes, "pending-event counts (default 1e3 1e4 1e5 1e6)");
 
+  std::string check_dir, check_baseline;
+  bool check_update = false, check_no_fingerprint = false;
+  auto* check = app.add_subcommand("check", "compare a run's summary.csv and fingerprint with a baseline (exit 0, or 3 on any difference)");
+  check->add_option("OUT_DIR", check_dir, "output directory of a run")->required();
+  check->add_option("--baseline", check_baseline, "baseline file (tests/baselines/*.yaml)")->required();
+  check->add_flag("--update", check_update, "write or refresh the baseline from this run (keeps its tolerances)");
+  check->add_flag("--no-fingerprint", check_no_fingerprint, "with --update: leave the event fingerprint out");
+
   auto* list_models = app.add_subcommand("list-models", "list the model types a scenario may name");
 
   try {
@@ -203,6 +228,7 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(file, out_dir, seed, sets, quiet);
     if (*validate) return cmd_validate(files, sets);
     if (*bench_engine) return cmd_bench_engine(bench_events, bench_csv, bench_queues, bench_sizes);
+    if (*check) return cmd_check(check_dir, check_baseline, check_update, check_no_fingerprint);
     if (*list_models) return cmd_list_models();
   } catch (const Error& e) {
     fmt::print(stderr, "infercost: {}\n", e.what());

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "infercost/io/resources.hpp"
+
 namespace infercost {
 
 Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
@@ -55,6 +57,8 @@ RunInfo Simulation::run(const std::function<void(double)>& progress) {
   info.events = engine_.events_processed();
   info.fingerprint = engine_.fingerprint();
   info.in_flight = live_requests_;
+  info.requests_submitted = metrics_.submitted;
+  info.peak_rss_bytes = peak_rss_bytes();
   info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return info;
 }

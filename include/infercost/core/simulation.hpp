@@ -21,6 +21,8 @@ struct RunInfo {
   std::uint64_t fingerprint = 0;
   double wall_s = 0.0;
   std::uint64_t in_flight = 0;
+  std::uint64_t requests_submitted = 0;  ///< requests created during the run (simulated requests)
+  std::uint64_t peak_rss_bytes = 0;      ///< the process's peak resident memory at the end of the run
 };
 
 /// A single simulation run. Not copyable; build, run once, read results.
