@@ -5,14 +5,9 @@
 
 namespace infercost {
 
-EventId Engine::schedule_at(SimTime t, EventHandler& handler, std::uint32_t kind, std::uint64_t data) {
-  if (t < now_) {
-    throw std::logic_error("Engine::schedule_at: time " + std::to_string(t) + " ns is before now " +
-                           std::to_string(now_) + " ns");
-  }
-  const std::uint64_t seq = next_seq_++;
-  queue_.push(Event{t, (seq << 8) | (kind & 0xffu), &handler, data});
-  return seq;
+void Engine::throw_past(SimTime t) const {
+  throw std::logic_error("Engine::schedule_at: time " + std::to_string(t) + " ns is before now " +
+                         std::to_string(now_) + " ns");
 }
 
 void Engine::cancel(EventId id) {

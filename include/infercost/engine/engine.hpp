@@ -19,8 +19,14 @@ class Engine {
   /// Current simulated time in nanoseconds.
   SimTime now() const { return now_; }
 
-  /// Schedules handler.on_event(kind, data) at absolute time t (>= now); kind < 256.
-  EventId schedule_at(SimTime t, EventHandler& handler, std::uint32_t kind = 0, std::uint64_t data = 0);
+  /// Schedules handler.on_event(kind, data) at absolute time t (>= now); kind < 256. Throws std::logic_error
+  /// when t < now. Inline: it is half of every event's cost.
+  EventId schedule_at(SimTime t, EventHandler& handler, std::uint32_t kind = 0, std::uint64_t data = 0) {
+    if (t < now_) [[unlikely]] throw_past(t);
+    const std::uint64_t seq = next_seq_++;
+    queue_.push(Event{t, (seq << 8) | (kind & 0xffu), &handler, data});
+    return seq;
+  }
   /// Schedules after a delay (>= 0) from now.
   EventId schedule_in(SimTime delay, EventHandler& handler, std::uint32_t kind = 0, std::uint64_t data = 0) {
     return schedule_at(now_ + delay, handler, kind, data);
@@ -62,6 +68,7 @@ class Engine {
     x ^= x >> 33;
     return x;
   }
+  [[noreturn]] void throw_past(SimTime t) const;
   /// Runs events with time <= end_time until none is left or stop() is called.
   void drain(SimTime end_time);
   /// Whether a popped event was cancelled (and forgets the cancellation).

@@ -1,25 +1,36 @@
 #pragma once
 // A radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990, "Faster algorithms for the shortest path problem",
-// J. ACM 37(2)) over integer-nanosecond times. It relies on the engine's monotonicity: nothing is ever
-// scheduled before the last time taken out (the engine's `now`).
+// J. ACM 37(2)) over integer-nanosecond times, with 2^DigitBits-way digits. It relies on the engine's
+// monotonicity: nothing is ever pushed before the last time popped (the engine's `now`).
 //
-// Times are split into digits of DigitBits bits. An event whose time equals `last_` (the latest time popped)
-// sits in the front; otherwise in bucket (level, digit), where level is the highest digit in which its time
-// differs from `last_` and digit is its time's value there. All events in a bucket share the time's bits
-// above that digit, so buckets are ordered: the lowest non-empty level's lowest non-empty digit holds the
-// minimum (two count-trailing-zeros on bit masks). When the front runs dry, that bucket's minimum (kept per
-// bucket) becomes `last_` and its events are spread over the front and lower levels. An event moves down a
-// level at a time at most, so at most 64 / DigitBits times over its life, and a level-0 bucket (a single
-// time) is handed to the front without copying. DigitBits = 1 is the classic binary radix heap.
-// Push O(1); pop O(1) amortized plus the redistribution work; no comparisons between events.
+// Buckets. Times are split into digits of DigitBits bits. An event sits in bucket (level, digit), where
+// level is the highest digit in which its time differs from `last_` (the latest time popped) and digit is
+// its time's value there. All events of a bucket share the bits above that digit, so buckets are ordered:
+// the lowest non-empty level's lowest non-empty digit holds the minimum (two count-trailing-zeros on bit
+// masks), and each bucket keeps its minimum time. A level-0 bucket holds a single time.
 //
-// FIFO among equal times needs no sequence comparison: events of equal time always sit in the same bucket
-// (the bucket is a function of the time and `last_`), buckets are appended to and redistributed in order,
-// and the front is consumed from its head. So the queue pops in exact (time, insertion) order.
+// Near future. Three places hold the events of the aligned block of 2^DigitBits ns that contains `last_`:
+//  - the run: the last level-1 bucket taken out, sorted by time with one stable counting-sort pass on its
+//    level-0 digit, consumed in order;
+//  - level-0 buckets: events pushed into that block after the run was formed;
+//  - the front: events at exactly `last_`, in the order they are to pop (a level-0 bucket handed over whole
+//    when its time comes, plus pushes at `last_` since).
+// At equal times the run (pushed earlier) pops before the front and level 0 (pushed later).
+//
+// Far future. When the near future is empty, the lowest bucket's minimum becomes `last_`: a level-1
+// bucket becomes the run, a level-0 or single-event bucket becomes the front, any other bucket is spread
+// over lower levels (each event drops at least one level, so it moves at most 64 / DigitBits times).
+// Push O(1); pop O(1) amortized plus that redistribution; no comparisons between events.
+//
+// FIFO among equal times needs no sequence numbers: events of equal time always share a bucket (the
+// bucket is a function of the time and `last_`'s high digits, which do not change while they wait),
+// buckets are appended to and spread in order, the counting sort is stable, and the front is consumed
+// from its head. So the queue pops in exact (time, insertion) order; tests/engine compares it with a
+// reference. DigitBits = 1 is close to the classic binary radix heap.
 //
 // Storage: buckets are chains of 1 KiB blocks (32 events) from one pool, linked through a side array, so
 // memory follows the number of pending events (32 bytes each, plus at most one partly filled block per
-// non-empty bucket and 16 KiB of pool slack), not each bucket's high-water mark.
+// non-empty bucket, 16 KiB of pool slack and the run's buffer), not each bucket's high-water mark.
 #include <array>
 #include <bit>
 #include <cstddef>
@@ -48,21 +59,31 @@ class RadixQueue {
 
   /// Adds an event; its time must be >= the time of the last popped event (and >= 0).
   void push(const Event& e) {
-    push_relative(e, last_);
+    file(e, last_);
     ++size_;
   }
 
   /// The earliest pending time, in O(1); the queue must not be empty.
   SimTime top_time() const {
-    if (front_.head != kNoBlock) return static_cast<SimTime>(last_);
-    return static_cast<SimTime>(lowest_bucket().min_time);
+    if (run_head_at_last() || front_.head != kNoBlock) return static_cast<SimTime>(last_);
+    std::uint64_t t = run_pos_ < run_end_ ? static_cast<std::uint64_t>(run_[run_pos_].time) : kNone;
+    if (level_mask_ != 0) {
+      const std::uint64_t b = lowest_bucket().min_time;
+      t = b < t ? b : t;
+    }
+    return static_cast<SimTime>(t);
   }
 
   /// The earliest event (first scheduled among equal times); the queue must not be empty. Peeking commits
-  /// nothing: later pushes may still precede it (down to the last popped time). O(1) when events at the
-  /// last popped time remain, else a scan of one bucket; the engine peeks with top_time().
+  /// nothing: later pushes may still precede it (down to the last popped time). O(1) unless the head is in
+  /// the far future (then a scan of one bucket); the engine peeks with top_time().
   const Event& top() const {
-    if (front_.head != kNoBlock) return block(front_.head).items[front_pos_];
+    if (run_head_at_last()) return run_[run_pos_];
+    if (front_.head != kNoBlock) return front_items_[front_pos_];
+    const bool run = run_pos_ < run_end_;
+    if (run && (level_mask_ == 0 || static_cast<std::uint64_t>(run_[run_pos_].time) <= lowest_bucket().min_time)) {
+      return run_[run_pos_];
+    }
     const Bucket& b = lowest_bucket();
     for (std::uint32_t id = b.head;; id = next_[id]) {
       const std::uint32_t n = id == b.tail ? b.tail_count : kBlockEvents;
@@ -74,22 +95,17 @@ class RadixQueue {
   }
 
   Event pop() {
-    if (front_.head == kNoBlock) refill();
-    const Event e = block(front_.head).items[front_pos_++];
-    if (front_pos_ == (front_.head == front_.tail ? front_.tail_count : kBlockEvents)) {
-      const std::uint32_t done = front_.head;
-      front_.head = next_[done];
-      if (front_.head == kNoBlock) front_ = Bucket{};
-      release(done);
-      front_pos_ = 0;
+    for (;;) {
+      if (run_head_at_last()) return take_run();
+      if (front_.head != kNoBlock) return take_front();
+      advance();
     }
-    --size_;
-    return e;
   }
 
   /// Calls f(event) for every pending event, in no particular order.
   template <class F>
   void for_each(F&& f) const {
+    for (std::size_t i = run_pos_; i < run_end_; ++i) f(run_[i]);
     visit_chain(front_, front_pos_, f);
     for (const auto& level : buckets_) {
       for (const Bucket& b : level) visit_chain(b, 0, f);
@@ -101,9 +117,9 @@ class RadixQueue {
     while (next_.size() < n / kBlockEvents + kChunkBlocks) grow_pool();
   }
 
-  /// Bytes held by the queue: blocks, their links, the chunk table and the bucket table.
+  /// Bytes held by the queue: blocks, their links, the run buffer, the chunk table and the bucket table.
   std::size_t memory_bytes() const {
-    return next_.size() * sizeof(Block) + next_.capacity() * sizeof(next_[0]) +
+    return next_.size() * sizeof(Block) + next_.capacity() * sizeof(next_[0]) + run_capacity_ * sizeof(Event) +
            chunks_.capacity() * sizeof(chunks_[0]) + sizeof(*this);
   }
 
@@ -114,6 +130,7 @@ class RadixQueue {
   static constexpr std::uint32_t kChunkShift = 4;    // 16 blocks (16 KiB) per allocation
   static constexpr std::uint32_t kChunkBlocks = 1u << kChunkShift;
   static constexpr std::uint32_t kNoBlock = ~std::uint32_t{0};
+  static constexpr std::uint64_t kNone = ~std::uint64_t{0};
   /// The level of a time whose highest bit differing from `last_` is bit w - 1 (a table, not a division).
   static constexpr auto kLevelOfWidth = [] {
     std::array<std::uint8_t, 65> table{};
@@ -124,17 +141,21 @@ class RadixQueue {
   struct Block {
     Event items[kBlockEvents];
   };
-  /// A chain of blocks; all but the tail are full.
+  /// A chain of blocks; all but the tail are full. 32 bytes.
   struct Bucket {
+    Event* tail_items = nullptr;                 ///< the tail block's events (saves a lookup per append)
+    std::uint64_t min_time = kNone;              ///< minimum time in the bucket
     std::uint32_t head = kNoBlock;
     std::uint32_t tail = kNoBlock;
     std::uint32_t tail_count = kBlockEvents;     ///< events in the tail block
-    std::uint64_t min_time = ~std::uint64_t{0};  ///< minimum time in the bucket (unused for the front)
   };
 
   Block& block(std::uint32_t id) { return chunks_[id >> kChunkShift][id & (kChunkBlocks - 1)]; }
   const Block& block(std::uint32_t id) const { return chunks_[id >> kChunkShift][id & (kChunkBlocks - 1)]; }
 
+  bool run_head_at_last() const {
+    return run_pos_ < run_end_ && static_cast<std::uint64_t>(run_[run_pos_].time) == last_;
+  }
   const Bucket& lowest_bucket() const {
     const unsigned level = static_cast<unsigned>(std::countr_zero(level_mask_));
     return buckets_[level][std::countr_zero(digit_mask_[level])];
@@ -154,18 +175,20 @@ class RadixQueue {
       if (b.tail == kNoBlock) b.head = fresh;
       else next_[b.tail] = fresh;
       b.tail = fresh;
+      b.tail_items = block(fresh).items;
       b.tail_count = 0;
     }
-    block(b.tail).items[b.tail_count++] = e;
+    b.tail_items[b.tail_count++] = e;
   }
 
   // Files an event by its time relative to `base` (<= its time): the front when equal, else the bucket of
   // the highest digit where they differ.
-  void push_relative(const Event& e, std::uint64_t base) {
+  void file(const Event& e, std::uint64_t base) {
     const auto t = static_cast<std::uint64_t>(e.time);
     const std::uint64_t x = t ^ base;
     if (x == 0) {
       append(front_, e);
+      if (front_.head == front_.tail && front_.tail_count == 1) front_items_ = front_.tail_items;
       return;
     }
     const unsigned level = kLevelOfWidth[std::bit_width(x)];
@@ -177,26 +200,115 @@ class RadixQueue {
     level_mask_ |= std::uint64_t{1} << level;
   }
 
-  // The front is empty and the queue is not: the lowest non-empty bucket holds the minimum; it becomes
-  // `last_` and that bucket is spread over the front and the lower levels.
-  void refill() {
+  Event take_run() {
+    const Event e = run_[run_pos_++];
+    if (run_pos_ == run_end_) run_pos_ = run_end_ = 0;
+    --size_;
+    return e;
+  }
+
+  Event take_front() {
+    const Event e = front_items_[front_pos_++];
+    if (front_pos_ == (front_.head == front_.tail ? front_.tail_count : kBlockEvents)) {
+      const std::uint32_t done = front_.head;
+      front_.head = next_[done];
+      if (front_.head == kNoBlock) front_ = Bucket{};
+      else front_items_ = block(front_.head).items;
+      release(done);
+      front_pos_ = 0;
+    }
+    --size_;
+    return e;
+  }
+
+  // Takes a bucket out of the table (it must be non-empty).
+  Bucket detach(unsigned level, unsigned digit) {
+    digit_mask_[level] &= ~(std::uint64_t{1} << digit);
+    if (digit_mask_[level] == 0) level_mask_ &= ~(std::uint64_t{1} << level);
+    const Bucket b = buckets_[level][digit];
+    buckets_[level][digit] = Bucket{};
+    return b;
+  }
+
+  // Makes a bucket whose events all have time `t` the front, with `last_` = t.
+  void make_front(const Bucket& b, std::uint64_t t) {
+    last_ = t;
+    front_ = b;
+    front_items_ = block(b.head).items;
+    front_pos_ = 0;
+  }
+
+  // Nothing pops at `last_` any more (run head later or none, front empty): move `last_` to the next time.
+  void advance() {
+    const bool run = run_pos_ < run_end_;
+    const bool level0 = (level_mask_ & 1) != 0;
+    if (run || level0) {
+      const std::uint64_t r = run ? static_cast<std::uint64_t>(run_[run_pos_].time) : kNone;
+      const unsigned digit = level0 ? static_cast<unsigned>(std::countr_zero(digit_mask_[0])) : 0;
+      const std::uint64_t l = level0 ? buckets_[0][digit].min_time : kNone;
+      if (r < l) {
+        last_ = r;  // the run head pops next (run_head_at_last)
+      } else {
+        // Level 0 at l: it is the front now; at l == r the run's events (older) still pop first.
+        make_front(detach(0, digit), l);
+      }
+      return;
+    }
+    // Far future: the lowest bucket (level >= 1) holds the minimum.
     const unsigned level = static_cast<unsigned>(std::countr_zero(level_mask_));
     const unsigned digit = static_cast<unsigned>(std::countr_zero(digit_mask_[level]));
-    digit_mask_[level] &= digit_mask_[level] - 1;
-    if (digit_mask_[level] == 0) level_mask_ &= level_mask_ - 1;
-    const Bucket src = buckets_[level][digit];
-    buckets_[level][digit] = Bucket{};
-    last_ = src.min_time;
-    front_pos_ = 0;
-    if (level == 0 || (src.head == src.tail && src.tail_count == 1)) {
-      front_ = src;  // a single time (a level-0 bucket holds one): the chain becomes the front as it is
+    const Bucket src = detach(level, digit);
+    const std::uint64_t m = src.min_time;
+    if (src.head == src.tail && src.tail_count == 1) {
+      make_front(src, m);  // a lone event
+      return;
+    }
+    last_ = m;
+    if (level == 1) {
+      make_run(src);
       return;
     }
     // Every event goes to the front or a lower level, so the chain being read is never appended to.
     for (std::uint32_t id = src.head; id != kNoBlock;) {
       const std::uint32_t n = id == src.tail ? src.tail_count : kBlockEvents;
       const Block& blk = block(id);
-      for (std::uint32_t k = 0; k < n; ++k) push_relative(blk.items[k], last_);
+      for (std::uint32_t k = 0; k < n; ++k) file(blk.items[k], m);
+      const std::uint32_t next = next_[id];
+      release(id);
+      id = next;
+    }
+  }
+
+  // A level-1 bucket becomes the run: a stable counting sort on the level-0 digit puts it in time order.
+  void make_run(const Bucket& src) {
+    std::uint32_t start[kDigits] = {};
+    std::size_t n = 0;
+    for (std::uint32_t id = src.head; id != kNoBlock; id = next_[id]) {
+      const std::uint32_t count = id == src.tail ? src.tail_count : kBlockEvents;
+      const Block& blk = block(id);
+      for (std::uint32_t k = 0; k < count; ++k) ++start[static_cast<std::uint64_t>(blk.items[k].time) & (kDigits - 1)];
+      n += count;
+    }
+    std::uint32_t sum = 0;
+    for (auto& s : start) {
+      const std::uint32_t c = s;
+      s = sum;
+      sum += c;
+    }
+    // Keep the buffer unless it is too small, or a burst left it far larger than needed.
+    if (n > run_capacity_ || (run_capacity_ > 4096 && run_capacity_ > 4 * n)) {
+      run_.reset(new Event[n]);  // default-initialized: every slot is written below
+      run_capacity_ = n;
+    }
+    run_pos_ = 0;
+    run_end_ = n;
+    for (std::uint32_t id = src.head; id != kNoBlock;) {
+      const std::uint32_t count = id == src.tail ? src.tail_count : kBlockEvents;
+      const Block& blk = block(id);
+      for (std::uint32_t k = 0; k < count; ++k) {
+        const Event& e = blk.items[k];
+        run_[start[static_cast<std::uint64_t>(e.time) & (kDigits - 1)]++] = e;
+      }
       const std::uint32_t next = next_[id];
       release(id);
       id = next;
@@ -222,12 +334,17 @@ class RadixQueue {
     for (std::uint32_t k = kChunkBlocks; k-- > 0;) release(first + k);
   }
 
-  Bucket front_;                            ///< events at exactly last_, in insertion order
+  Bucket front_;                            ///< events at exactly last_ that pop after the run's
+  Event* front_items_ = nullptr;            ///< the front's head block's events
+  std::uint32_t front_pos_ = 0;             ///< next event to pop in the front's head block
+  std::unique_ptr<Event[]> run_;            ///< a sorted level-1 bucket: [run_pos_, run_end_) pending
+  std::size_t run_capacity_ = 0;
+  std::size_t run_pos_ = 0;
+  std::size_t run_end_ = 0;
   Bucket buckets_[kLevels][kDigits];
   std::uint64_t digit_mask_[kLevels] = {};  ///< bit d of level l set when bucket (l, d) holds events
   std::uint64_t level_mask_ = 0;            ///< bit l set when level l holds events
-  std::uint64_t last_ = 0;                  ///< the last minimum taken out; all pending times are >= it
-  std::uint32_t front_pos_ = 0;             ///< next event to pop in the front's head block
+  std::uint64_t last_ = 0;                  ///< the last time popped (or about to pop); all pending >= it
   std::size_t size_ = 0;
   std::uint32_t free_ = kNoBlock;           ///< head of the free-block list (linked through next_)
   std::vector<std::uint32_t> next_;         ///< link of each block in its bucket or the free list
