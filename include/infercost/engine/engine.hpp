@@ -12,7 +12,7 @@ namespace infercost {
 /// Runs events in (time, insertion) order and keeps a fingerprint of every processed event.
 class Engine {
  public:
-  /// A 64-way radix heap: 2-4x the event rate of the binary and 4-ary heaps on the hold model, 32 bytes per
+  /// A 64-way radix heap: 4-9x the event rate of the binary and 4-ary heaps on the hold model, 32 bytes per
   /// pending event (docs/performance.md). It needs monotone times, which schedule_at enforces.
   using Queue = RadixHeapQueue;
 

@@ -2,7 +2,9 @@
 // A 4-ary min-heap of 16-byte keys (time, sequence << 24 | slot) whose payloads (handler, data, kind) sit
 // in a slab indexed by slot. Sifting moves 16 bytes instead of 32, and the four children of a node share
 // one 64-byte cache line (the array is offset so that index 1 starts a line).
-// Push O(log4 n), pop O(log4 n); 32 bytes per pending event (16 key + 16 payload).
+// Push O(log4 n), pop O(log4 n); 32 bytes per pending event (16 key + 16 payload). Measured no faster than
+// the binary heap below 1e6 pending (docs/performance.md): the sift-down's branches, not the bytes moved,
+// bound a heap here.
 // Limits: 2^24 pending events, 2^40 events scheduled over the queue's life, and handler addresses below
 // 2^56 (true of user-space pointers on x86-64 and AArch64 Linux) since the kind rides in the top byte.
 #include <cstddef>
