@@ -255,3 +255,13 @@ TEST_CASE("engine matches a reference model on random schedules with cancellatio
   REQUIRE(got.size() == engine.events_processed());
   REQUIRE(got.size() > 10000);
 }
+
+TEST_CASE("an engine can be moved with its pending events", "[engine]") {
+  Engine a;
+  Recorder r;
+  a.schedule_at(5, r, 0, 1);
+  a.schedule_at(3, r, 0, 2);
+  Engine b = std::move(a);
+  REQUIRE(b.run() == 2);
+  REQUIRE(r.seen.front().data == 2);
+}

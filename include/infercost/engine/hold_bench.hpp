@@ -18,7 +18,7 @@ struct HoldResult {
   std::uint64_t checksum = 0;    ///< defeats dead-code elimination; equal for equal inputs
 };
 
-/// The queue designs hold_queue() accepts, fastest-known first is not implied: see docs/performance.md.
+/// The queue designs hold_queue() accepts (docs/performance.md compares them).
 std::vector<std::string> hold_queue_designs();
 /// Hold model directly on one of hold_queue_designs().
 HoldResult hold_queue(const std::string& queue, std::uint64_t pending, std::uint64_t events, std::uint64_t seed);

@@ -24,6 +24,8 @@ class PackedHeapQueue {
   PackedHeapQueue() = default;
   PackedHeapQueue(const PackedHeapQueue&) = delete;
   PackedHeapQueue& operator=(const PackedHeapQueue&) = delete;
+  PackedHeapQueue(PackedHeapQueue&&) noexcept = default;
+  PackedHeapQueue& operator=(PackedHeapQueue&&) noexcept = default;
 
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }

@@ -53,6 +53,8 @@ class RadixQueue {
   RadixQueue() = default;
   RadixQueue(const RadixQueue&) = delete;
   RadixQueue& operator=(const RadixQueue&) = delete;
+  RadixQueue(RadixQueue&&) noexcept = default;
+  RadixQueue& operator=(RadixQueue&&) noexcept = default;
 
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
