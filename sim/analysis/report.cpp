@@ -57,13 +57,17 @@ std::string run_json(const Scenario& scenario, const RunInfo& info) {
                            classes.empty() ? "" : ",", json_quote(c.name), c.users, json_quote(c.arrival->describe()),
                            json_quote(c.client.describe()));
   }
+  const double requests_per_wall_s = info.wall_s > 0 ? static_cast<double>(info.requests_submitted) / info.wall_s : 0.0;
+  const double simulated_s_per_wall_s = info.wall_s > 0 ? to_seconds(info.end_time) / info.wall_s : 0.0;
   return fmt::format(
       "{{\n  \"infercost_version\": {},\n  \"scenario\": {},\n  \"scenario_file\": {},\n"
       "  \"scenario_hash\": \"{:016x}\",\n  \"seed\": {},\n  \"simulated_s\": {},\n  \"wall_s\": {},\n"
       "  \"events_processed\": {},\n  \"events_per_s\": {},\n  \"event_fingerprint\": \"{:016x}\",\n"
-      "  \"user_classes\": [{}\n  ]\n}}\n",
+      "  \"requests_submitted\": {},\n  \"simulated_requests_per_wall_s\": {},\n"
+      "  \"simulated_s_per_wall_s\": {},\n  \"peak_rss_bytes\": {},\n  \"user_classes\": [{}\n  ]\n}}\n",
       json_quote(INFERCOST_VERSION), json_quote(scenario.name), json_quote(scenario.file), scenario.hash, info.seed,
-      to_seconds(info.end_time), info.wall_s, info.events, eps, info.fingerprint, classes);
+      to_seconds(info.end_time), info.wall_s, info.events, eps, info.fingerprint, info.requests_submitted,
+      requests_per_wall_s, simulated_s_per_wall_s, info.peak_rss_bytes, classes);
 }
 
 void write_run_outputs(const std::filesystem::path& dir, const Scenario& scenario, const Simulation& sim,

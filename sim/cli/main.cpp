@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "infercost/analysis/check.hpp"
 #include "infercost/analysis/report.hpp"
 #include "infercost/core/scenario.hpp"
 #include "infercost/core/serving_bench.hpp"
@@ -170,15 +171,25 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
   return rc;
 }
 
-int cmd_bench_engine(std::uint64_t events, bool csv) {
-  const std::uint64_t sizes[] = {1'000, 100'000, 1'000'000};
-  if (csv) fmt::print("queue,pending,events,wall_s,events_per_s\n");
-  else fmt::print("{:<16} {:>10} {:>12} {:>9} {:>14}\n", "queue", "pending", "events", "wall_s", "events/s");
+int cmd_bench_engine(std::uint64_t events, bool csv, std::vector<std::string> queues, std::vector<std::uint64_t> sizes) {
+  if (sizes.empty()) sizes = {1'000, 10'000, 100'000, 1'000'000};
+  if (queues.empty()) {
+    queues = hold_queue_designs();
+    queues.push_back("engine");
+  }
+  if (csv) fmt::print("queue,pending,events,wall_s,events_per_s,bytes_per_pending\n");
+  else fmt::print("{:<16} {:>10} {:>12} {:>9} {:>12} {:>10}\n", "queue", "pending", "events", "wall_s", "events/s", "B/pending");
   for (std::uint64_t pending : sizes) {
-    for (const auto& r : {hold_queue("binary_heap", pending, events, 42), hold_queue("quaternary_heap", pending, events, 42),
-                          hold_engine(pending, events, 42)}) {
-      if (csv) fmt::print("{},{},{},{:.4f},{:.0f}\n", r.queue, r.pending, r.events, r.wall_s, r.events_per_s);
-      else fmt::print("{:<16} {:>10} {:>12} {:>9.3f} {:>14.3e}\n", r.queue, r.pending, r.events, r.wall_s, r.events_per_s);
+    for (const auto& q : queues) {
+      const HoldResult r = q == "engine" ? hold_engine(pending, events, 42) : hold_queue(q, pending, events, 42);
+      if (csv) {
+        fmt::print("{},{},{},{:.4f},{:.0f},{:.2f}\n", r.queue, r.pending, r.events, r.wall_s, r.events_per_s,
+                   r.bytes_per_pending);
+      } else {
+        fmt::print("{:<16} {:>10} {:>12} {:>9.3f} {:>12.3e} {:>10.2f}\n", r.queue, r.pending, r.events, r.wall_s,
+                   r.events_per_s, r.bytes_per_pending);
+      }
+      std::fflush(stdout);
     }
   }
   return kExitOk;
@@ -249,6 +260,21 @@ int cmd_fit_latency(const std::string& file, bool residuals) {
   return kExitOk;
 }
 
+int cmd_check(const std::string& out_dir, const std::string& baseline_file, bool update, bool no_fingerprint) {
+  const RunOutputs run = read_run_outputs(out_dir);
+  if (update) {
+    std::optional<Baseline> previous;
+    if (fs::exists(baseline_file)) previous = read_baseline(baseline_file);
+    write_file_atomic(baseline_file, baseline_yaml(run, previous, !no_fingerprint));
+    fmt::print("check: wrote {} ({} columns{})\n", baseline_file, run.summary.size(),
+               !no_fingerprint && run.event_fingerprint ? " and the event fingerprint" : "");
+    return kExitOk;
+  }
+  const CheckResult result = check_run(run, read_baseline(baseline_file));
+  fmt::print("{}", format_check_report(result, baseline_file));
+  return result.ok() ? kExitOk : kExitCheckFailed;
+}
+
 int cmd_list_models() {
   const Registries r = builtin_registries();
   auto list = [](const auto& reg) {
@@ -278,6 +304,7 @@ int main(int argc, char** argv) {
       "  infercost validate scenarios/*.yaml\n"
       "  infercost bench engine\n"
       "  infercost bench serving\n"
+      "  infercost check out/md1 --baseline tests/baselines/md1.yaml\n"
       "  infercost list-models");
 
   std::string file, out_dir;
@@ -312,9 +339,27 @@ int main(int argc, char** argv) {
   bool bench_csv = false;
   auto* bench = app.add_subcommand("bench", "benchmarks");
   bench->require_subcommand(1);
-  auto* bench_engine = bench->add_subcommand("engine", "hold-model event throughput at 1e3, 1e5, 1e6 pending events");
+  std::vector<std::string> bench_queues;
+  std::vector<std::uint64_t> bench_sizes;
+  auto* bench_engine =
+      bench->add_subcommand("engine", "hold-model event throughput at 1e3, 1e4, 1e5, 1e6 pending events");
   bench_engine->add_option("--events", bench_events, "events per measurement (default 2e7)");
   bench_engine->add_flag("--csv", bench_csv, "print CSV");
+  bench_engine->add_option("--queue", bench_queues, "queue designs to measure (default all, and engine)")
+      ->check(CLI::IsMember([] {
+        auto q = hold_queue_designs();
+        q.push_back("engine");
+        return q;
+      }()));
+  bench_engine->add_option("--pending", bench_sizes, "pending-event counts (default 1e3 1e4 1e5 1e6)");
+
+  std::string check_dir, check_baseline;
+  bool check_update = false, check_no_fingerprint = false;
+  auto* check = app.add_subcommand("check", "compare a run's summary.csv and fingerprint with a baseline (exit 0, or 3 on any difference)");
+  check->add_option("OUT_DIR", check_dir, "output directory of a run")->required();
+  check->add_option("--baseline", check_baseline, "baseline file (tests/baselines/*.yaml)")->required();
+  check->add_flag("--update", check_update, "write or refresh the baseline from this run (keeps its tolerances)");
+  check->add_flag("--no-fingerprint", check_no_fingerprint, "with --update: leave the event fingerprint out");
 
   std::string bench_file = std::string(INFERCOST_SOURCE_DIR) + "/scenarios/bench/fleet-70b-hour.yaml";
   auto* bench_serving_cmd = bench->add_subcommand(
@@ -366,10 +411,11 @@ int main(int argc, char** argv) {
       return cmd_compare(file, out_dir, seed, sets, policies, jobs, quiet);
     }
     if (*validate) return cmd_validate(files, sets);
-    if (*bench_engine) return cmd_bench_engine(bench_events, bench_csv);
     if (*bench_serving_cmd) return cmd_bench_serving(bench_file, sets, seed, bench_csv);
     if (*bench_decode) return cmd_bench_decode(file, sets, decode_batches, decode_input, decode_output);
     if (*fit_latency_cmd) return cmd_fit_latency(fit_file, fit_residuals);
+    if (*bench_engine) return cmd_bench_engine(bench_events, bench_csv, bench_queues, bench_sizes);
+    if (*check) return cmd_check(check_dir, check_baseline, check_update, check_no_fingerprint);
     if (*list_models) return cmd_list_models();
   } catch (const Error& e) {
     fmt::print(stderr, "infercost: {}\n", e.what());

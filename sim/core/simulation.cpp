@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "infercost/io/resources.hpp"
 #include "infercost/power/site_router.hpp"
 
 namespace infercost {
@@ -13,6 +14,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
       seed_(seed),
       streams_(seed),
       metrics_(scenario.total_users(), scenario.replicas, scenario.warmup) {
+  streams_.set_draw_sink(engine_.random_draw_sink());  // the event fingerprint covers every random draw
   observers_.push_back(&metrics_);
   // The meters exist before the replicas, which report to them from their first event on.
   if (scenario.power) {
@@ -70,6 +72,8 @@ RunInfo Simulation::run(const std::function<void(double)>& progress) {
   info.events = engine_.events_processed();
   info.fingerprint = engine_.fingerprint();
   info.in_flight = live_requests_;
+  info.requests_submitted = metrics_.submitted;
+  info.peak_rss_bytes = peak_rss_bytes();
   info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return info;
 }

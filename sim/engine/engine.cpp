@@ -5,49 +5,58 @@
 
 namespace infercost {
 
-EventId Engine::schedule_at(SimTime t, EventHandler& handler, std::uint32_t kind, std::uint64_t data) {
-  if (t < now_) {
-    throw std::logic_error("Engine::schedule_at: time " + std::to_string(t) + " ns is before now " +
-                           std::to_string(now_) + " ns");
-  }
-  const std::uint64_t seq = next_seq_++;
-  queue_.push(Event{t, (seq << 8) | (kind & 0xffu), &handler, data});
-  return seq;
+void Engine::throw_past(SimTime t) const {
+  throw std::logic_error("Engine::schedule_at: time " + std::to_string(t) + " ns is before now " +
+                         std::to_string(now_) + " ns");
 }
 
 void Engine::cancel(EventId id) {
-  if (id < next_seq_) cancelled_.insert(id);
+  if (id >= next_seq_ || !cancelled_.insert(id).second) return;
+  if (!cancel_filter_) cancel_filter_ = std::make_unique<std::uint32_t[]>(kFilterMask + 1);
+  ++cancel_filter_[id & kFilterMask];
+  if (cancelled_.size() > 2 * queue_.size() + 1024) purge_cancelled();
 }
 
-bool Engine::step(SimTime end_time) {
-  while (!queue_.empty()) {
-    const Event& head = queue_.top();
-    if (head.time > end_time) return false;
+bool Engine::take_cancelled(std::uint64_t seq) {
+  std::uint32_t& count = cancel_filter_[seq & kFilterMask];
+  if (count == 0 || cancelled_.erase(seq) == 0) return false;
+  --count;
+  return true;
+}
+
+void Engine::purge_cancelled() {
+  std::unordered_set<std::uint64_t> keep;
+  queue_.for_each([&](const Event& e) {
+    if (cancelled_.count(e.seq()) != 0) keep.insert(e.seq());
+  });
+  cancelled_.swap(keep);
+  for (std::uint64_t i = 0; i <= kFilterMask; ++i) cancel_filter_[i] = 0;
+  for (std::uint64_t seq : cancelled_) ++cancel_filter_[seq & kFilterMask];
+}
+
+void Engine::drain(SimTime end_time) {
+  stopped_ = false;
+  while (!stopped_ && !queue_.empty()) {
+    if (queue_.top_time() > end_time) break;  // a peek that commits nothing
     const Event e = queue_.pop();
-    if (!cancelled_.empty() && cancelled_.erase(e.seq()) > 0) continue;
+    if (!cancelled_.empty() && take_cancelled(e.seq())) continue;
     now_ = e.time;
     ++processed_;
-    fingerprint_ = mix(fingerprint_ ^ static_cast<std::uint64_t>(e.time) ^ (std::uint64_t{e.kind()} << 56));
+    fingerprint_ = mix(fingerprint_ ^ static_cast<std::uint64_t>(e.time) ^ (std::uint64_t{e.kind()} << 56) ^ draws_);
     e.handler->on_event(*this, e.kind(), e.data);
-    return true;
   }
-  return false;
 }
 
 std::uint64_t Engine::run_until(SimTime end_time) {
-  stopped_ = false;
   const std::uint64_t before = processed_;
-  while (!stopped_ && step(end_time)) {
-  }
+  drain(end_time);
   if (!stopped_ && end_time > now_) now_ = end_time;
   return processed_ - before;
 }
 
 std::uint64_t Engine::run() {
-  stopped_ = false;
   const std::uint64_t before = processed_;
-  while (!stopped_ && step(kTimeNever)) {
-  }
+  drain(kTimeNever);
   return processed_ - before;
 }
 

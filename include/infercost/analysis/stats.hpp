@@ -1,5 +1,6 @@
 #pragma once
-// Streaming statistics: running mean/variance (Welford) and an exact-quantile sample store.
+// Streaming statistics: running mean/variance (Welford), an exact-quantile sample store, and a quantile
+// sketch with a relative-error guarantee whose memory does not grow with the number of values.
 #include <cstdint>
 #include <vector>
 
@@ -37,10 +38,68 @@ class QuantileSample {
   mutable bool sorted_ = true;
 };
 
-/// A stream summary: running moments plus quantiles.
+/// Quantiles of a stream in bounded memory: exact (every value kept) up to `exact_limit` values, then a
+/// DDSketch (Masson, Rim, Lee, VLDB 2019): log-spaced buckets of ratio gamma = (1 + alpha) / (1 - alpha), so
+/// that every quantile is within relative error alpha of the exact nearest-rank quantile. Deterministic and
+/// mergeable; docs/performance.md states the bound and its limits.
+class QuantileSketch {
+ public:
+  static constexpr double kDefaultRelativeAccuracy = 0.005;
+  static constexpr std::size_t kDefaultExactLimit = 4096;
+  /// |x| below this counts as zero (absolute error below it).
+  static constexpr double kMinIndexable = 1e-12;
+  /// Buckets per sign; beyond, the lowest magnitudes are merged (only quantiles that far, a factor of
+  /// gamma^4096 ~ 1e17 below the largest magnitude, lose the bound).
+  static constexpr std::size_t kMaxBuckets = 4096;
+
+  explicit QuantileSketch(double relative_accuracy = kDefaultRelativeAccuracy,
+                          std::size_t exact_limit = kDefaultExactLimit);
+
+  /// Adds a value (NaN is ignored).
+  void add(double x);
+  /// Adds every value of `other` (same relative accuracy required).
+  void merge(const QuantileSketch& other);
+  std::uint64_t count() const { return count_; }
+  /// The q-quantile (q in [0, 1]) by nearest rank, within relative error alpha once past the exact limit;
+  /// NaN when empty.
+  double quantile(double q) const;
+  double relative_accuracy() const { return alpha_; }
+  /// Whether values are still kept exactly.
+  bool exact() const { return !sketching_; }
+  /// Bytes held (vectors' capacity plus the object).
+  std::size_t memory_bytes() const;
+
+ private:
+  /// Counts for keys [offset, offset + counts.size()); key k holds magnitudes in (gamma^(k-1), gamma^k].
+  struct Store {
+    std::vector<std::uint64_t> counts;
+    std::int64_t offset = 0;
+    void add(std::int64_t key, std::uint64_t n);
+  };
+  std::int64_t key_of(double magnitude) const;
+  double value_of(std::int64_t key) const;
+  void add_to_sketch(double x, std::uint64_t n);
+  void start_sketching();
+
+  double alpha_;
+  double gamma_;
+  double inv_log_gamma_;
+  std::size_t exact_limit_;
+  bool sketching_ = false;
+  mutable bool sorted_ = true;
+  mutable std::vector<double> exact_;
+  Store positive_, negative_;
+  std::uint64_t zero_count_ = 0;
+  std::uint64_t count_ = 0;
+  double min_ = 0.0;
+  double max_ = 0.0;
+};
+
+/// A stream summary: running moments (exact) plus quantiles (QuantileSketch: exact for small samples, within
+/// 0.5% relative error beyond).
 struct LatencyStats {
   RunningStats moments;
-  QuantileSample sample;
+  QuantileSketch sample;
   void add(double x) { moments.add(x); sample.add(x); }
 };
 

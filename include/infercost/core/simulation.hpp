@@ -24,6 +24,8 @@ struct RunInfo {
   double wall_s = 0.0;
   std::uint64_t in_flight = 0;
   PowerSummary power;   ///< energy, money and emissions (zeros when the scenario has no power section)
+  std::uint64_t requests_submitted = 0;  ///< requests created during the run (simulated requests)
+  std::uint64_t peak_rss_bytes = 0;      ///< the process's peak resident memory at the end of the run
 };
 
 /// A single simulation run. Not copyable; build, run once, read results.

@@ -26,7 +26,7 @@ inline std::uint64_t fnv1a64(std::string_view s, std::uint64_t h = 0xcbf29ce4842
   return h;
 }
 
-/// One random stream: xoshiro256++ (Blackman & Vigna 2019), 32 bytes of state.
+/// One random stream: xoshiro256++ (Blackman & Vigna 2019), 32 bytes of state and an optional draw sink.
 class RandomStream {
  public:
   RandomStream() : RandomStream(0) {}
@@ -44,6 +44,7 @@ class RandomStream {
     s_[0] ^= s_[3];
     s_[2] ^= t;
     s_[3] = rotl(s_[3], 45);
+    if (draw_sink_ != nullptr) *draw_sink_ += result;
     return result;
   }
   /// Uniform on [0, 1) with 53 random bits.
@@ -67,9 +68,14 @@ class RandomStream {
   /// Lognormal: exp(N(mu, sigma)).
   double lognormal(double mu, double sigma) { return std::exp(normal(mu, sigma)); }
 
+  /// Adds every later draw to *sink (an engine's fingerprint input, Engine::random_draw_sink); null: none.
+  /// The draws themselves do not change.
+  void set_draw_sink(std::uint64_t* sink) { draw_sink_ = sink; }
+
  private:
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4];
+  std::uint64_t* draw_sink_ = nullptr;
 };
 
 /// Derives independent streams from a scenario seed by name and index.
@@ -83,11 +89,16 @@ class StreamFactory {
     std::uint64_t a = splitmix64(state);
     std::uint64_t mixed = a ^ (index * 0xd1b54a32d192ed03ULL);
     std::uint64_t b = splitmix64(mixed);
-    return RandomStream(b);
+    RandomStream s(b);
+    s.set_draw_sink(draw_sink_);
+    return s;
   }
+  /// Streams made after this call add their draws to *sink (see RandomStream::set_draw_sink).
+  void set_draw_sink(std::uint64_t* sink) { draw_sink_ = sink; }
 
  private:
   std::uint64_t seed_;
+  std::uint64_t* draw_sink_ = nullptr;
 };
 
 }  // namespace infercost

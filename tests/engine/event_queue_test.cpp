@@ -1,0 +1,164 @@
+// Every queue design against a reference (std::map ordered by (time, insertion sequence)) over long random
+// operation sequences: ties, zero delays, huge gaps, draining to empty and refilling.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "infercost/engine/event_queue.hpp"
+#include "infercost/engine/packed_queue.hpp"
+#include "infercost/engine/radix_queue.hpp"
+#include "infercost/engine/random.hpp"
+
+using namespace infercost;
+
+// Catch's REQUIRE costs more than a queue operation; assert through it only when the check fails.
+#define REQUIRE_FAST(...) \
+  do {                      \
+    if (!(__VA_ARGS__)) REQUIRE(__VA_ARGS__); \
+  } while (false)
+
+namespace {
+
+// A delay from a mixture that stresses each design: exact ties (now, and at a few times in later 64 ns
+// blocks, so that batches of equal times form before newer events join them), tiny steps, block- and
+// level-crossing gaps, and gaps near the top of the time range.
+SimTime random_delay(RandomStream& rng, SimTime now) {
+  const std::uint64_t pick = rng.uniform_int(100);
+  if (pick < 20) return 0;
+  if (pick < 40) return static_cast<SimTime>(rng.uniform_int(64));
+  if (pick < 55) return static_cast<SimTime>(64 * (1 + rng.uniform_int(3)) + rng.uniform_int(2));
+  if (pick < 80) return static_cast<SimTime>(rng.uniform_int(5000));
+  if (pick < 95) return static_cast<SimTime>(rng.uniform_int(std::uint64_t{1} << 40));
+  const SimTime room = kTimeNever - now;
+  return room <= 0 ? 0 : static_cast<SimTime>(rng.uniform_int(static_cast<std::uint64_t>(room) / 1024 + 1));
+}
+
+template <class Queue>
+void differential(std::uint64_t seed, std::uint64_t operations) {
+  Queue q;
+  std::map<std::pair<SimTime, std::uint64_t>, Event> ref;
+  RandomStream rng(seed);
+  SimTime now = 0;
+  std::uint64_t seq = 0;
+  auto* const handler = reinterpret_cast<EventHandler*>(std::uintptr_t{0x1000});
+  for (std::uint64_t op = 0; op < operations; ++op) {
+    // Phases: grow, shrink, then mixed, so both the near-empty and the large cases are visited.
+    const std::uint64_t phase = (op / 20000) % 3;
+    const std::uint64_t push_percent = phase == 0 ? 70 : phase == 1 ? 30 : 50;
+    if (ref.empty() || rng.uniform_int(100) < push_percent) {
+      const std::uint64_t burst = rng.uniform_int(100) < 5 ? 1 + rng.uniform_int(100) : 1;
+      for (std::uint64_t k = 0; k < burst; ++k) {
+        const SimTime t = now + random_delay(rng, now);
+        const Event e{t, (seq << 8) | rng.uniform_int(256), handler, rng.next_u64()};
+        q.push(e);
+        ref.emplace(std::make_pair(t, seq), e);
+        ++seq;
+      }
+    } else if (rng.uniform_int(8) == 0) {
+      // Peek only: later pushes may still land before the head (down to the last popped time).
+      const Event expected = ref.begin()->second;
+      REQUIRE_FAST(q.top_time() == expected.time);
+      REQUIRE_FAST(q.top().seq_kind == expected.seq_kind);
+    } else {
+      const Event expected = ref.begin()->second;
+      const Event head = q.top();
+      REQUIRE_FAST(q.top_time() == expected.time);
+      REQUIRE_FAST(head.time == expected.time);
+      REQUIRE_FAST(head.seq_kind == expected.seq_kind);
+      const Event e = q.pop();
+      REQUIRE_FAST(e.time == expected.time);
+      REQUIRE_FAST(e.seq_kind == expected.seq_kind);
+      REQUIRE_FAST(e.handler == expected.handler);
+      REQUIRE_FAST(e.data == expected.data);
+      ref.erase(ref.begin());
+      now = e.time;
+    }
+    REQUIRE_FAST(q.size() == ref.size());
+    REQUIRE_FAST(q.empty() == ref.empty());
+    if (op % 9973 == 0) {
+      std::vector<std::uint64_t> seen;
+      q.for_each([&](const Event& e) { seen.push_back(e.seq()); });
+      std::sort(seen.begin(), seen.end());
+      std::vector<std::uint64_t> want;
+      for (const auto& [key, e] : ref) want.push_back(key.second);
+      std::sort(want.begin(), want.end());
+      REQUIRE_FAST(seen == want);
+    }
+  }
+  while (!ref.empty()) {
+    const Event e = q.pop();
+    REQUIRE_FAST(e.seq_kind == ref.begin()->second.seq_kind);
+    ref.erase(ref.begin());
+  }
+  REQUIRE_FAST(q.empty());
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("every queue design pops in (time, insertion) order like a reference map", "[engine]",
+                   BinaryHeapQueue, QuaternaryHeapQueue, PackedHeapQueue, RadixQueue<1>, RadixQueue<4>,
+                   RadixQueue<6>) {
+  for (std::uint64_t seed : {1u, 2u}) differential<TestType>(seed, 80000);
+}
+
+TEMPLATE_TEST_CASE("queues keep FIFO order among many equal times", "[engine]", BinaryHeapQueue, QuaternaryHeapQueue,
+                   PackedHeapQueue, RadixQueue<1>, RadixQueue<6>) {
+  TestType q;
+  // 5000 events at t = 7 interleaved with later ones, then more at t = 7 after popping has begun.
+  std::uint64_t seq = 0;
+  for (int i = 0; i < 5000; ++i) {
+    q.push(Event{7, (seq++) << 8, nullptr, 0});
+    q.push(Event{1000 + i, (seq++) << 8, nullptr, 1});
+  }
+  std::uint64_t last_seq = 0;
+  bool first = true;
+  for (int i = 0; i < 2500; ++i) {
+    const Event e = q.pop();
+    REQUIRE(e.time == 7);
+    REQUIRE((first || e.seq() > last_seq));
+    first = false;
+    last_seq = e.seq();
+  }
+  for (int i = 0; i < 100; ++i) q.push(Event{7, (seq++) << 8, nullptr, 2});
+  for (int i = 0; i < 2600; ++i) {
+    const Event e = q.pop();
+    REQUIRE(e.time == 7);
+    REQUIRE(e.seq() > last_seq);
+    last_seq = e.seq();
+  }
+  REQUIRE(q.top().time == 1000);
+}
+
+TEST_CASE("the radix queue handles the extremes of the time range", "[engine]") {
+  RadixHeapQueue q;
+  q.push(Event{kTimeNever, 1 << 8, nullptr, 0});
+  q.push(Event{0, 2 << 8, nullptr, 0});
+  q.push(Event{kTimeNever - 1, 3 << 8, nullptr, 0});
+  q.push(Event{kTimeNever, 4 << 8, nullptr, 0});
+  REQUIRE(q.pop().seq() == 2);
+  REQUIRE(q.pop().seq() == 3);
+  REQUIRE(q.pop().seq() == 1);
+  q.push(Event{kTimeNever, 5 << 8, nullptr, 0});
+  REQUIRE(q.pop().seq() == 4);
+  REQUIRE(q.pop().seq() == 5);
+  REQUIRE(q.empty());
+}
+
+TEST_CASE("queue memory follows the pending count", "[engine]") {
+  RadixHeapQueue q;
+  for (std::uint64_t i = 0; i < 200000; ++i) q.push(Event{static_cast<SimTime>(i * 7919 % 1000003), i << 8, nullptr, 0});
+  const std::size_t full = q.memory_bytes();
+  CHECK(static_cast<double>(full) / 200000.0 < 34.0);
+  // Hold 1000 events for a long time: the pool must not keep growing.
+  while (q.size() > 1000) q.pop();
+  RandomStream rng(5);
+  std::uint64_t seq = 200000;
+  for (int i = 0; i < 500000; ++i) {
+    const Event e = q.pop();
+    q.push(Event{e.time + static_cast<SimTime>(rng.uniform_int(1 << 20)), (seq++) << 8, nullptr, 0});
+  }
+  CHECK(q.memory_bytes() <= full + 64 * 1024);  // the run buffer may grow a little
+}
