@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "infercost/analysis/html_report.hpp"
 #include "infercost/analysis/report.hpp"
 #include "infercost/core/scenario.hpp"
 #include "infercost/core/simulation.hpp"
@@ -76,7 +77,7 @@ void print_summary(const Scenario& s, const Metrics& m, const RunInfo& info, con
 }
 
 int cmd_run(const std::string& file, const std::string& out_dir, std::optional<std::uint64_t> seed,
-            const std::vector<std::string>& sets, bool quiet) {
+            const std::vector<std::string>& sets, bool quiet, bool report = false) {
   const Registries registries = builtin_registries();
   const Scenario scenario = load_scenario(file, sets, registries);
   const std::uint64_t run_seed = seed.value_or(scenario.seed);
@@ -86,6 +87,16 @@ int cmd_run(const std::string& file, const std::string& out_dir, std::optional<s
   const RunInfo info = bar.enabled() ? sim.run([&](double f) { bar.update(f); }) : sim.run();
   write_run_outputs(dir, scenario, sim, info);
   if (!quiet) print_summary(scenario, sim.metrics(), info, dir);
+  if (report) {
+    const fs::path page = write_report(dir);
+    if (!quiet) fmt::print("           {}\n", page.string());
+  }
+  return kExitOk;
+}
+
+int cmd_report(const std::string& dir, const std::string& out_file) {
+  const fs::path page = write_report(dir, out_file);
+  fmt::print("{}\n", page.string());
   return kExitOk;
 }
 
@@ -144,6 +155,7 @@ int main(int argc, char** argv) {
       "  infercost run scenarios/subscription-247.yaml\n"
       "  infercost run scenarios/mm1.yaml -o out/mm1 --seed 7 --set cluster.replicas=4 --set duration=2h\n"
       "  infercost validate scenarios/*.yaml\n"
+      "  infercost report out/mm1 -o mm1.html\n"
       "  infercost bench engine\n"
       "  infercost list-models");
 
@@ -157,6 +169,13 @@ int main(int argc, char** argv) {
   run->add_option("--seed", seed, "override the scenario's seed");
   run->add_option("--set", sets, "override a scenario key: key.path=value (repeatable)")->take_all();
   run->add_flag("-q,--quiet", quiet, "print nothing on success");
+  bool with_report = false;
+  run->add_flag("--report", with_report, "also write report.html (charts of the outputs) into the output directory");
+
+  std::string report_dir, report_out;
+  auto* report = app.add_subcommand("report", "write a self-contained report.html with charts of a run's outputs");
+  report->add_option("DIR", report_dir, "folder of run outputs (summary.csv, timeseries.csv, users.csv, ...)")->required();
+  report->add_option("-o,--output", report_out, "file to write (default DIR/report.html)");
 
   auto* validate = app.add_subcommand("validate", "check scenario files without running them (exit 0 or 2)");
   validate->add_option("FILES", files, "scenario YAML files")->required();
@@ -180,7 +199,8 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return cmd_run(file, out_dir, seed, sets, quiet);
+    if (*run) return cmd_run(file, out_dir, seed, sets, quiet, with_report);
+    if (*report) return cmd_report(report_dir, report_out);
     if (*validate) return cmd_validate(files, sets);
     if (*bench_engine) return cmd_bench_engine(bench_events, bench_csv);
     if (*list_models) return cmd_list_models();
