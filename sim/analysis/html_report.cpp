@@ -7,9 +7,8 @@
 #include <limits>
 #include <map>
 #include <optional>
-#include <set>
-#include <sstream>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -330,6 +329,21 @@ double finite_max(const std::vector<double>& v) {
   return m;
 }
 
+double finite_min(const std::vector<double>& v) {
+  double m = kNaN;
+  for (double x : v) {
+    if (std::isfinite(x) && !(x >= m)) m = x;
+  }
+  return m;
+}
+
+/// The line of facts under a chart; each fact is HTML already.
+std::string facts_line(const std::vector<std::string>& facts) {
+  std::string line;
+  for (const auto& f : facts) line += (line.empty() ? "" : " · ") + f;
+  return "<p class=\"facts\">" + line + "</p>\n";
+}
+
 /// A series ready for a chart: x in display units, averaged down to a drawable number of points.
 svg::Series series(const TimeSeries& ts, std::vector<double> y, std::string name, std::size_t colour,
                    svg::SeriesStyle style) {
@@ -353,7 +367,28 @@ svg::AxisSpec time_axis(const TimeSeries& ts) {
 // ---------------------------------------------------------------------------------------------------------
 // Sections.
 
-/// What a section produced: its HTML, and the count of charts it drew.
+/// The parsed time series, or why there is none (the file's absence, a parse error, no time column).
+struct TimeSeriesInput {
+  std::optional<TimeSeries> ts;
+  std::string problem_html;
+};
+
+TimeSeriesInput read_time_series(const Input& in) {
+  TimeSeriesInput out;
+  if (!in.usable()) {
+    out.problem_html = missing_note(in, "charts over time");
+    return out;
+  }
+  try {
+    out.ts = time_series(*in.doc);
+    if (!out.ts) out.problem_html = columns_note(in.name, "a time axis", kTimeNames);
+  } catch (const CsvError& e) {
+    out.problem_html = note("Charts over time could not be drawn: " + escape(e.what()));
+  }
+  return out;
+}
+
+/// A card of the page: anchor id, heading, body HTML, and whether it takes the full width.
 struct Section {
   std::string id;
   std::string title;
@@ -381,20 +416,15 @@ const Names kKvOccupancy = {"kv_occupancy", "kv_cache_occupancy", "kv_utilizatio
 const Names kRunning = {"running", "requests_running", "running_requests"};
 const Names kQueued = {"queued", "requests_queued", "queued_requests", "queue_length"};
 const Names kThroughput = {"throughput_rps", "completed_per_s", "completions_per_s"};
-const Names kRejections = {"rejections", "rejected", "requests_rejected", "throttled"};
+const Names kRejections = {"rejections", "rejected", "requests_rejected"};
 
-Section power_section(const Input& in, std::optional<TimeSeries>& ts_out) {
+Section power_section(const Input& in, const TimeSeriesInput& input) {
   Section s{"power", "Power and electricity price", ""};
-  if (!in.usable()) {
-    s.body = missing_note(in, "the power chart");
-    return s;
-  }
-  const auto ts = time_series(*in.doc);
+  const auto& ts = input.ts;
   if (!ts) {
-    s.body = columns_note(in.name, "a time axis", kTimeNames);
+    s.body = input.problem_html;
     return s;
   }
-  ts_out = ts;
   std::vector<double> it = ts->get(kItPower), cooling = ts->get(kCoolingPower), facility = ts->get(kFacilityPower);
   const std::vector<double> price = ts->get(kPrice);
   if (cooling.empty() && !it.empty() && !facility.empty()) {
@@ -470,16 +500,15 @@ Section power_section(const Input& in, std::optional<TimeSeries>& ts_out) {
     facts.push_back("time-averaged price <b>" + escape(money(time_mean(price, ts->dt_s))) + "/kWh</b>");
     if (kwh > 0) facts.push_back("price paid per kWh drawn <b>" + escape(money(paid / kwh)) + "/kWh</b>");
   }
-  std::string line;
-  for (const auto& f : facts) line += (line.empty() ? "" : " · ") + f;
-  s.body += "<p class=\"facts\">" + line + "</p>\n";
+  s.body += facts_line(facts);
   return s;
 }
 
-Section cooling_section(const Input& in, const std::optional<TimeSeries>& ts) {
+Section cooling_section(const Input& in, const TimeSeriesInput& input) {
   Section s{"cooling", "Cooling efficiency and outside temperature", "", false};
-  if (!in.usable() || !ts) {
-    s.body = in.usable() ? columns_note(in.name, "a time axis", kTimeNames) : missing_note(in, "this chart");
+  const auto& ts = input.ts;
+  if (!ts) {
+    s.body = input.problem_html;
     return s;
   }
   const auto pue = ts->get(kPue), ambient = ts->get(kAmbient), carbon = ts->get(kCarbon);
@@ -517,25 +546,22 @@ Section cooling_section(const Input& in, const std::optional<TimeSeries>& ts) {
   std::vector<std::string> facts;
   if (any_finite(pue)) facts.push_back("mean PUE <b>" + escape(svg::format_number(time_mean(pue, ts->dt_s))) + "</b>");
   if (any_finite(ambient)) {
-    facts.push_back("ambient " + escape(svg::format_number(*std::min_element(ambient.begin(), ambient.end(), [](double a, double b) {
-                      return std::isfinite(a) && (!std::isfinite(b) || a < b);
-                    }))) +
-                    "–" + escape(svg::format_number(finite_max(ambient))) + " °C");
+    facts.push_back("ambient " + escape(svg::format_number(finite_min(ambient))) + "–" +
+                    escape(svg::format_number(finite_max(ambient))) + " °C");
   }
   if (any_finite(carbon)) {
     facts.push_back("mean grid carbon intensity <b>" + escape(svg::format_number(time_mean(carbon, ts->dt_s))) +
                     " g/kWh</b>");
   }
-  std::string line;
-  for (const auto& f : facts) line += (line.empty() ? "" : " · ") + f;
-  s.body += "<p class=\"facts\">" + line + "</p>\n";
+  s.body += facts_line(facts);
   return s;
 }
 
-Section utilization_section(const Input& in, const std::optional<TimeSeries>& ts) {
+Section utilization_section(const Input& in, const TimeSeriesInput& input) {
   Section s{"utilization", "Utilization over time", ""};
-  if (!in.usable() || !ts) {
-    s.body = in.usable() ? columns_note(in.name, "a time axis", kTimeNames) : missing_note(in, "the utilization chart");
+  const auto& ts = input.ts;
+  if (!ts) {
+    s.body = input.problem_html;
     return s;
   }
   struct Candidate {
@@ -574,10 +600,11 @@ Section utilization_section(const Input& in, const std::optional<TimeSeries>& ts
   return s;
 }
 
-Section load_section(const Input& in, const std::optional<TimeSeries>& ts) {
+Section load_section(const Input& in, const TimeSeriesInput& input) {
   Section s{"load", "Requests in the system", "", false};
-  if (!in.usable() || !ts) {
-    s.body = in.usable() ? columns_note(in.name, "a time axis", kTimeNames) : missing_note(in, "this chart");
+  const auto& ts = input.ts;
+  if (!ts) {
+    s.body = input.problem_html;
     return s;
   }
   svg::XyChart c;
@@ -1050,14 +1077,17 @@ Section compare_section(const Input& in) {
 
 // ---- headline ---------------------------------------------------------------------------------------------
 
-/// A headline figure: label, the accepted column names, and an optional line under it.
+/// A headline figure: label, the accepted column names, an optional line under it, whether it takes two
+/// columns, and columns whose presence makes it redundant (another tile already says it).
 struct Tile {
   std::string label;
   Names names;
   std::function<std::string(const std::function<std::optional<double>(const Names&)>&)> sub;
+  bool wide = false;
+  Names unless = {};
 };
 
-std::string headline(const Input& in, const std::map<std::string, std::string>& run) {
+std::string headline(const Input& in) {
   std::string out;
   if (!in.usable() || in.doc->rows() == 0) {
     out += in.usable() ? note("<code>summary.csv</code> has no rows.") : missing_note(in, "the headline figures");
@@ -1076,30 +1106,29 @@ std::string headline(const Input& in, const std::map<std::string, std::string>& 
   const std::vector<Tile> tiles = {
       {"Requests completed", {"requests_completed"},
        [&](const Num& n) {
-         const auto sub = n({"requests_submitted"});
-         return sub ? "of " + count(*sub) + " submitted" : std::string();
-       }},
-      {"Rejected", {"requests_rejected"},
-       [&](const Num& n) {
-         const auto ab = n({"requests_abandoned"});
-         return ab ? count(*ab) + " abandoned" : std::string();
-       }},
+         const auto sub = n({"requests_submitted"}), rej = n({"requests_rejected"}), ab = n({"requests_abandoned"});
+         std::string out = sub ? "of " + count(*sub) : "";
+         if (rej) out += (out.empty() ? "" : " · ") + count(*rej) + " rejected";
+         if (ab) out += (out.empty() ? "" : " · ") + count(*ab) + " abandoned";
+         return out;
+       },
+       true},
       {"Throughput", {"throughput_rps"},
        [&](const Num& n) {
          const auto t = n({"output_tokens_per_s"});
          return t ? svg::format_number(*t) + " output tokens/s" : std::string();
        }},
-      {"Time to first token, p99", {"ttft_p99_s"},
+      {"TTFT, p99", {"ttft_p99_s"},
        [&](const Num& n) {
          const auto m = n({"ttft_p50_s"});
          return m ? "median " + duration(*m) : std::string();
        }},
-      {"End-to-end latency, p99", {"latency_p99_s"},
+      {"Latency, p99", {"latency_p99_s"},
        [&](const Num& n) {
          const auto m = n({"latency_p50_s"});
          return m ? "median " + duration(*m) : std::string();
        }},
-      {"Time per output token, p99", {"tpot_p99_s"},
+      {"TPOT, p99", {"tpot_p99_s"},
        [&](const Num& n) {
          const auto m = n({"tpot_p50_s"});
          return m ? "median " + duration(*m) : std::string();
@@ -1119,27 +1148,28 @@ std::string headline(const Input& in, const std::map<std::string, std::string>& 
       {"Cost", {"cost_total_usd", "cost_usd", "total_cost_usd", "bill_usd"},
        [&](const Num& n) {
          const auto c = n({"cost_per_million_tokens_usd", "cost_usd_per_million_tokens"});
-         return c ? money(*c) + " per million tokens" : std::string();
+         return c ? money(*c) + " per M tokens" : std::string();
        }},
-      {"Revenue", {"revenue_usd", "revenue_total_usd"}, {}},
+      {"Revenue", {"revenue_usd", "revenue_total_usd"}, {}, false, {"margin_usd", "margin_total_usd"}},
       {"Margin", {"margin_usd", "margin_total_usd"},
        [&](const Num& n) {
          const auto m = n({"margin_usd", "margin_total_usd"}), r = n({"revenue_usd", "revenue_total_usd"});
-         return m && r && *r != 0 ? percent(*m / *r) + " of revenue" : std::string();
+         return m && r && *r != 0 ? percent(*m / *r) + " of " + money(*r) : std::string();
        }},
       {"Emissions", {"emissions_kg", "co2_kg", "emissions_kg_co2e", "emissions_g"}, {}},
-      {"Energy per output token", {"energy_per_token_j", "energy_j_per_token", "j_per_token"}, {}},
-      {"Fairness (Jain's index)", {"jain_fairness", "jain_index", "fairness_jain"}, {}},
+      {"Energy per token", {"energy_per_token_j", "energy_j_per_token", "j_per_token"}, {}},
+      {"Jain's fairness", {"jain_fairness", "jain_index", "fairness_jain"}, {}},
       {"Users throttled", {"share_users_throttled", "users_throttled_share"}, {}},
   };
   out += "<div class=\"tiles\">\n";
   for (const auto& t : tiles) {
     const auto c = d.find_column(t.names);
-    if (!c) continue;
+    if (!c || (!t.unless.empty() && d.find_column(t.unless))) continue;
     const auto v = d.optional_number(0, *c);
     const bool negative = v && *v < 0;
-    out += fmt::format("<div class=\"tile\"><div class=\"label\">{}</div><div class=\"value{}\" title=\"{}: {}\">{}</div>",
-                       escape(t.label), negative ? " neg" : "", escape(d.header()[*c]), escape(d.text(0, *c)),
+    out += fmt::format("<div class=\"tile{}\"><div class=\"label\">{}</div><div class=\"value{}\" title=\"{}: {}\">{}</div>",
+                       t.wide ? " wide" : "", escape(t.label), negative ? " neg" : "", escape(d.header()[*c]),
+                       escape(d.text(0, *c)),
                        escape(shown(t.names)));
     const std::string sub = t.sub ? t.sub(num) : "";
     if (!sub.empty()) out += "<div class=\"sub\">" + escape(sub) + "</div>";
@@ -1157,7 +1187,6 @@ std::string headline(const Input& in, const std::map<std::string, std::string>& 
   }
   out += "</tbody></table></div></details>\n";
   if (d.rows() > 1) out += note(fmt::format("summary.csv has {} rows; the figures above are from the first.", d.rows()));
-  (void)run;
   return out;
 }
 
@@ -1185,10 +1214,11 @@ h2 { font-size: 18px; margin: 0 0 10px; }
 svg.chart { display: block; max-width: 100%; height: auto; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; align-items: start; }
 .grid3 { display: grid; grid-template-columns: repeat(3, 1fr); gap: 6px 14px; }
-.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 10px; margin-bottom: 8px; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr)); gap: 10px; margin-bottom: 8px; }
 .tile { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; background: #fbfcfd; }
+.tile.wide { grid-column: span 2; }
 .tile .label { color: var(--muted); font-size: 12px; }
-.tile .value { font-size: 22px; font-weight: 650; font-variant-numeric: tabular-nums; letter-spacing: -0.01em; }
+.tile .value { font-size: 21px; font-weight: 650; font-variant-numeric: tabular-nums; letter-spacing: -0.01em; }
 .tile .value.neg { color: #b23b00; }
 .tile .sub { color: var(--muted); font-size: 12px; }
 .facts { color: var(--ink); font-size: 13px; margin: 6px 0 2px; }
@@ -1246,7 +1276,7 @@ std::string render_report(const fs::path& dir) {
       return fallback;
     }
   };
-  std::optional<TimeSeries> ts;
+  const TimeSeriesInput ts = read_time_series(timeseries);
   const Section power = guarded({"power", "Power and electricity price", ""}, [&] { return power_section(timeseries, ts); });
   const Section util = guarded({"utilization", "Utilization over time", ""}, [&] { return utilization_section(timeseries, ts); });
   const Section load_s = guarded({"load", "Requests in the system", "", false}, [&] { return load_section(timeseries, ts); });
@@ -1257,7 +1287,7 @@ std::string render_report(const fs::path& dir) {
   const Section comparison = guarded({"compare", "Policy comparison", ""}, [&] { return compare_section(compare); });
   std::string head_html;
   try {
-    head_html = headline(summary, run);
+    head_html = headline(summary);
   } catch (const CsvError& e) {
     head_html = note("The headline figures could not be drawn: " + escape(e.what()));
   }

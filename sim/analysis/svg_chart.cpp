@@ -156,8 +156,12 @@ std::pair<double, double> data_range(const std::vector<const std::vector<double>
       hi = std::max(hi, v);
     }
   }
-  if (axis.min && (!positive_only || *axis.min > 0)) lo = std::min(lo, *axis.min);
-  if (axis.max && (!positive_only || *axis.max > 0)) hi = std::max(hi, *axis.max);
+  // A forced bound is a value the range must include, on whichever side it falls.
+  for (const auto& bound : {axis.min, axis.max}) {
+    if (!bound || (positive_only && *bound <= 0)) continue;
+    lo = std::min(lo, *bound);
+    hi = std::max(hi, *bound);
+  }
   if (!finite(lo)) {
     lo = positive_only ? 1 : 0;
     hi = positive_only ? 10 : 1;
@@ -297,7 +301,8 @@ std::string tick_label(double value, double step) {
     // Log ticks: 1, 2, 5 x 10^k.
     decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(a) - 1e-9)));
   }
-  return fmt::format("{:.{}f}", value, std::min(decimals, 12));
+  std::string out = fmt::format("{:.{}f}", std::abs(value), std::min(decimals, 12));
+  return (value < 0 ? "−" : "") + out;
 }
 
 std::string format_number(double value, int significant) {

@@ -70,7 +70,8 @@ TEST_CASE("tick labels and numbers for people", "[report][svg]") {
   CHECK(svg::tick_label(1500, 500) == "1500");
   CHECK(svg::tick_label(20000, 10000) == "20k");
   CHECK(svg::tick_label(2.5e6, 5e5) == "2.5M");
-  CHECK(svg::tick_label(-0.2, 0.1) == "-0.2");
+  CHECK(svg::tick_label(-0.2, 0.1) == "−0.2");
+  CHECK(svg::tick_label(-20000, 10000) == "−20k");
   CHECK(svg::tick_label(0.001, 0) == "0.001");
   CHECK(svg::tick_label(100, 0) == "100");
   CHECK(svg::format_number(0.012345) == "0.0123");
@@ -188,6 +189,12 @@ TEST_CASE("a bar chart puts negative values left of zero and labels every bar", 
   REQUIRE(bars.size() == 3);
   CHECK(bars[0].first + bars[0].second == Approx(bars[1].first).margin(0.11));
   CHECK(bars[0].second == Approx(bars[1].second * 75 / 20).epsilon(0.01));
+
+  // All negative: the axis still reaches zero, where the bars start.
+  c.series = {{"margin", {-75, -41, -27}, 0, {}}};
+  const std::string negative = svg::render(c);
+  CHECK_THAT(negative, Contains(">0</text>"));
+  CHECK_THAT(negative, Contains(">−80</text>"));
 
   c.stacked = true;
   c.series = {{"x", {1, 2, 3}, 0, {}}, {"y", {3, 2, 1}, 1, {}}};

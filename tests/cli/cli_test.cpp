@@ -89,7 +89,7 @@ TEST_CASE("the scenario hash covers --set overrides", "[cli]") {
   CHECK(a.hash == test::load("scenarios/md1.yaml").hash);
 }
 
-TEST_CASE("--version, --help and usage errors", "[cli]") {
+TEST_CASE("cli: --version, --help and usage errors", "[cli]") {
   std::string err, out;
   CHECK(test::run_cli("--version", &err, &out) == 0);
   CHECK_THAT(out, Catch::Matchers::Contains("infercost "));

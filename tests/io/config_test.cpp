@@ -21,7 +21,7 @@ TEST_CASE("unknown keys are reported with a did-you-mean", "[io][config]") {
                     Contains("y.yaml:2:3: cluster.replicsa: unknown key 'replicsa'; did you mean 'replicas'?"));
 }
 
-TEST_CASE("--set overrides any key, creating maps, indexing lists, and is named in errors", "[io][config]") {
+TEST_CASE("config: --set overrides any key, creating maps, indexing lists, and is named in errors", "[io][config]") {
   const std::string text = "a:\n  b: 1\nlist:\n  - x: 1\n  - x: 2\n";
   const auto root = ConfigNode::load_string(text, "z.yaml", {"a.b=5", "list.1.x=9", "new.deep.key=3s"});
   CHECK(root.child("a").get_int("b") == 5);

@@ -10,7 +10,7 @@
 
 namespace infercost::svg {
 
-/// The Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"), distinguishable with any common form
+/// The Okabe–Ito palette (Okabe & Ito, "Color Universal Design", 2002/2008), distinguishable with any common form
 /// of colour blindness; ordered so that the first colours contrast most on white.
 const std::vector<std::string>& palette();
 /// Colour `i` of the palette (wraps around).
@@ -32,7 +32,7 @@ struct Ticks {
 Ticks linear_ticks(double lo, double hi, int max_ticks = 6, const std::vector<double>& preferred_steps = {});
 /// Log ticks at powers of ten (and 2, 5 x 10^k when the range spans less than three decades); lo, hi > 0.
 Ticks log_ticks(double lo, double hi);
-/// A tick label: as many decimals as the step needs; k/M/G suffixes from ten thousand up.
+/// A tick label: as many decimals as the step needs; k/M/G suffixes from ten thousand up; a true minus sign.
 std::string tick_label(double value, double step);
 /// A number with `significant` significant digits and thousands separators ("1,234", "0.0123", "12.3k").
 std::string format_number(double value, int significant = 3);
@@ -45,8 +45,8 @@ void downsample_mean(std::vector<double>& x, std::vector<double>& y, std::size_t
 struct AxisSpec {
   std::string label;
   bool log = false;
-  std::optional<double> min;               ///< force the range to include this value (e.g. 0)
-  std::optional<double> max;
+  std::optional<double> min;               ///< a value the range must include (e.g. 0 for bars)
+  std::optional<double> max;               ///< another (e.g. 100 for a percentage)
   std::vector<double> preferred_steps;     ///< e.g. 1, 2, 3, 6, 12, 24 for hours
   std::function<std::string(double value, double step)> format;  ///< tick labels; default tick_label
 };
