@@ -418,15 +418,10 @@ const Names kQueued = {"queued", "requests_queued", "queued_requests", "queue_le
 const Names kThroughput = {"throughput_rps", "completed_per_s", "completions_per_s"};
 const Names kRejections = {"rejections", "rejected", "requests_rejected"};
 
-Section power_section(const Input& in, const TimeSeriesInput& input) {
-  Section s{"power", "Power and electricity price", ""};
-  const auto& ts = input.ts;
-  if (!ts) {
-    s.body = input.problem_html;
-    return s;
-  }
-  std::vector<double> it = ts->get(kItPower), cooling = ts->get(kCoolingPower), facility = ts->get(kFacilityPower);
-  const std::vector<double> price = ts->get(kPrice);
+std::string power_body(const Input& in, const TimeSeries& ts) {
+  std::string body;
+  std::vector<double> it = ts.get(kItPower), cooling = ts.get(kCoolingPower), facility = ts.get(kFacilityPower);
+  const std::vector<double> price = ts.get(kPrice);
   if (cooling.empty() && !it.empty() && !facility.empty()) {
     cooling.resize(it.size());
     for (std::size_t i = 0; i < it.size(); ++i) cooling[i] = facility[i] - it[i];
@@ -440,8 +435,8 @@ Section power_section(const Input& in, const TimeSeriesInput& input) {
   if (it.empty() && facility.empty()) {
     Names all = kItPower;
     all.insert(all.end(), kFacilityPower.begin(), kFacilityPower.end());
-    s.body = columns_note(in.name, "the power chart", all);
-    return s;
+    body = columns_note(in.name, "the power chart", all);
+    return body;
   }
   const double peak_w = std::max(finite_max(facility), finite_max(it));
   double unit = 1;
@@ -455,23 +450,23 @@ Section power_section(const Input& in, const TimeSeriesInput& input) {
 
   svg::XyChart c;
   c.title = "IT and cooling power over time, with the electricity price";
-  c.x = time_axis(*ts);
+  c.x = time_axis(ts);
   c.y.label = "power (" + unit_name + ")";
   c.y.min = 0.0;
   if (!it.empty()) {
-    c.series.push_back(series(*ts, in_unit(it), "IT power (GPUs and servers)", 0, svg::SeriesStyle::step_area));
+    c.series.push_back(series(ts, in_unit(it), "IT power (GPUs and servers)", 0, svg::SeriesStyle::step_area));
     if (!cooling.empty()) {
-      auto top = series(*ts, in_unit(facility), "cooling power (stacked on IT)", 5, svg::SeriesStyle::step_area);
-      auto base = series(*ts, in_unit(it), "", 0, svg::SeriesStyle::step_area);
+      auto top = series(ts, in_unit(facility), "cooling power (stacked on IT)", 5, svg::SeriesStyle::step_area);
+      auto base = series(ts, in_unit(it), "", 0, svg::SeriesStyle::step_area);
       top.base = base.y;
       c.series.push_back(std::move(top));
       c.subtitle = "Stacked: the top edge is the facility's draw (IT + cooling).";
     }
   } else {
-    c.series.push_back(series(*ts, in_unit(facility), "facility power", 0, svg::SeriesStyle::step_area));
+    c.series.push_back(series(ts, in_unit(facility), "facility power", 0, svg::SeriesStyle::step_area));
   }
   if (any_finite(price)) {
-    auto p = series(*ts, price, "electricity price", 3, svg::SeriesStyle::step);
+    auto p = series(ts, price, "electricity price", 3, svg::SeriesStyle::step);
     p.right_axis = true;
     p.width_px = 2.2;
     c.series.push_back(std::move(p));
@@ -482,54 +477,49 @@ Section power_section(const Input& in, const TimeSeriesInput& input) {
     c.y_right = right;
     c.subtitle += std::string(c.subtitle.empty() ? "" : " ") + "Price on the right axis.";
   }
-  s.body += svg::render(c);
+  body += svg::render(c);
 
   // Facts under the chart: averages are weighted by interval length.
   std::vector<std::string> facts;
-  if (!it.empty()) facts.push_back("mean IT power <b>" + escape(power(time_mean(it, ts->dt_s))) + "</b>");
-  if (!cooling.empty()) facts.push_back("mean cooling power <b>" + escape(power(time_mean(cooling, ts->dt_s))) + "</b>");
+  if (!it.empty()) facts.push_back("mean IT power <b>" + escape(power(time_mean(it, ts.dt_s))) + "</b>");
+  if (!cooling.empty()) facts.push_back("mean cooling power <b>" + escape(power(time_mean(cooling, ts.dt_s))) + "</b>");
   facts.push_back("peak facility power <b>" + escape(power(finite_max(facility))) + "</b>");
   if (any_finite(price)) {
     double paid = 0, kwh = 0;
     for (std::size_t i = 0; i < facility.size(); ++i) {
       if (!std::isfinite(facility[i]) || !std::isfinite(price[i])) continue;
-      const double e_kwh = facility[i] * ts->dt_s[i] / 3.6e6;
+      const double e_kwh = facility[i] * ts.dt_s[i] / 3.6e6;
       paid += e_kwh * price[i];
       kwh += e_kwh;
     }
-    facts.push_back("time-averaged price <b>" + escape(money(time_mean(price, ts->dt_s))) + "/kWh</b>");
+    facts.push_back("time-averaged price <b>" + escape(money(time_mean(price, ts.dt_s))) + "/kWh</b>");
     if (kwh > 0) facts.push_back("price paid per kWh drawn <b>" + escape(money(paid / kwh)) + "/kWh</b>");
   }
-  s.body += facts_line(facts);
-  return s;
+  body += facts_line(facts);
+  return body;
 }
 
-Section cooling_section(const Input& in, const TimeSeriesInput& input) {
-  Section s{"cooling", "Cooling efficiency and outside temperature", "", false};
-  const auto& ts = input.ts;
-  if (!ts) {
-    s.body = input.problem_html;
-    return s;
-  }
-  const auto pue = ts->get(kPue), ambient = ts->get(kAmbient), carbon = ts->get(kCarbon);
+std::string cooling_body(const Input& in, const TimeSeries& ts) {
+  std::string body;
+  const auto pue = ts.get(kPue), ambient = ts.get(kAmbient), carbon = ts.get(kCarbon);
   if (!any_finite(pue) && !any_finite(ambient)) {
     Names all = kPue;
     all.insert(all.end(), kAmbient.begin(), kAmbient.end());
-    s.body = columns_note(in.name, "this chart", all);
-    return s;
+    body = columns_note(in.name, "this chart", all);
+    return body;
   }
   svg::XyChart c;
   c.title = "PUE and ambient temperature";
   c.width_px = 610;
   c.height_px = 320;
-  c.x = time_axis(*ts);
+  c.x = time_axis(ts);
   const bool both = any_finite(pue) && any_finite(ambient);
   if (any_finite(ambient)) {
     c.y.label = "ambient temperature (°C)";
-    c.series.push_back(series(*ts, ambient, "ambient temperature", 1, svg::SeriesStyle::line));
+    c.series.push_back(series(ts, ambient, "ambient temperature", 1, svg::SeriesStyle::line));
   }
   if (any_finite(pue)) {
-    auto p = series(*ts, pue, "PUE = facility / IT power", 0, svg::SeriesStyle::step);
+    auto p = series(ts, pue, "PUE = facility / IT power", 0, svg::SeriesStyle::step);
     svg::AxisSpec a;
     a.label = "PUE";
     a.format = [](double v, double step) { return svg::tick_label(v, step); };
@@ -542,28 +532,23 @@ Section cooling_section(const Input& in, const TimeSeriesInput& input) {
     c.series.push_back(std::move(p));
   }
   c.subtitle = both ? "Temperature on the left axis, PUE on the right." : "";
-  s.body += svg::render(c);
+  body += svg::render(c);
   std::vector<std::string> facts;
-  if (any_finite(pue)) facts.push_back("mean PUE <b>" + escape(svg::format_number(time_mean(pue, ts->dt_s))) + "</b>");
+  if (any_finite(pue)) facts.push_back("mean PUE <b>" + escape(svg::format_number(time_mean(pue, ts.dt_s))) + "</b>");
   if (any_finite(ambient)) {
     facts.push_back("ambient " + escape(svg::format_number(finite_min(ambient))) + "–" +
                     escape(svg::format_number(finite_max(ambient))) + " °C");
   }
   if (any_finite(carbon)) {
-    facts.push_back("mean grid carbon intensity <b>" + escape(svg::format_number(time_mean(carbon, ts->dt_s))) +
+    facts.push_back("mean grid carbon intensity <b>" + escape(svg::format_number(time_mean(carbon, ts.dt_s))) +
                     " g/kWh</b>");
   }
-  s.body += facts_line(facts);
-  return s;
+  body += facts_line(facts);
+  return body;
 }
 
-Section utilization_section(const Input& in, const TimeSeriesInput& input) {
-  Section s{"utilization", "Utilization over time", ""};
-  const auto& ts = input.ts;
-  if (!ts) {
-    s.body = input.problem_html;
-    return s;
-  }
+std::string utilization_body(const Input& in, const TimeSeries& ts) {
+  std::string body;
   struct Candidate {
     const Names* names;
     const char* label;
@@ -575,7 +560,7 @@ Section utilization_section(const Input& in, const TimeSeriesInput& input) {
                                   {&kKvOccupancy, "KV-cache occupancy", 4}};
   svg::XyChart c;
   c.title = "Utilization of the cluster over time";
-  c.x = time_axis(*ts);
+  c.x = time_axis(ts);
   c.y.label = "utilization (%)";
   c.y.min = 0.0;
   c.y.max = 100.0;
@@ -583,42 +568,37 @@ Section utilization_section(const Input& in, const TimeSeriesInput& input) {
   c.height_px = 300;
   std::string facts;
   for (const auto& cand : candidates) {
-    auto v = ts->get(*cand.names);
+    auto v = ts.get(*cand.names);
     if (!any_finite(v)) continue;
-    const double mean = time_mean(v, ts->dt_s);
+    const double mean = time_mean(v, ts.dt_s);
     if (c.series.empty()) c.references.push_back({mean * 100, "mean " + percent(mean)});
     for (double& x : v) x *= 100;
-    c.series.push_back(series(*ts, v, cand.label, cand.colour, svg::SeriesStyle::step));
+    c.series.push_back(series(ts, v, cand.label, cand.colour, svg::SeriesStyle::step));
     facts += fmt::format("{}{} mean <b>{}</b>", facts.empty() ? "" : " · ", escape(cand.label), escape(percent(mean)));
   }
   if (c.series.empty()) {
-    s.body = columns_note(in.name, "the utilization chart", kUtilization);
-    return s;
+    body = columns_note(in.name, "the utilization chart", kUtilization);
+    return body;
   }
   c.subtitle = "Averaged over replicas in each interval; 100% means every replica busy for the whole interval.";
-  s.body += svg::render(c) + "<p class=\"facts\">" + facts + "</p>\n";
-  return s;
+  body += svg::render(c) + "<p class=\"facts\">" + facts + "</p>\n";
+  return body;
 }
 
-Section load_section(const Input& in, const TimeSeriesInput& input) {
-  Section s{"load", "Requests in the system", "", false};
-  const auto& ts = input.ts;
-  if (!ts) {
-    s.body = input.problem_html;
-    return s;
-  }
+std::string load_body(const Input& in, const TimeSeries& ts) {
+  std::string body;
   svg::XyChart c;
   c.title = "Running and queued requests";
   c.width_px = 610;
   c.height_px = 320;
-  c.x = time_axis(*ts);
+  c.x = time_axis(ts);
   c.y.label = "requests";
   c.y.min = 0.0;
-  const auto running = ts->get(kRunning), queued = ts->get(kQueued);
-  if (any_finite(running)) c.series.push_back(series(*ts, running, "running", 0, svg::SeriesStyle::step));
-  if (any_finite(queued)) c.series.push_back(series(*ts, queued, "queued", 1, svg::SeriesStyle::step));
-  const auto tput = ts->get(kThroughput);
-  auto rejections = ts->get(kRejections);
+  const auto running = ts.get(kRunning), queued = ts.get(kQueued);
+  if (any_finite(running)) c.series.push_back(series(ts, running, "running", 0, svg::SeriesStyle::step));
+  if (any_finite(queued)) c.series.push_back(series(ts, queued, "queued", 1, svg::SeriesStyle::step));
+  const auto tput = ts.get(kThroughput);
+  auto rejections = ts.get(kRejections);
   const bool has_rate = any_finite(tput) || any_finite(rejections);
   if (has_rate) {
     svg::AxisSpec right;
@@ -626,7 +606,7 @@ Section load_section(const Input& in, const TimeSeriesInput& input) {
     right.min = 0.0;
     c.y_right = right;
     if (any_finite(tput)) {
-      auto p = series(*ts, tput, "completed/s", 2, svg::SeriesStyle::line);
+      auto p = series(ts, tput, "completed/s", 2, svg::SeriesStyle::line);
       p.right_axis = true;
       p.dashed = true;
       p.width_px = 1.5;
@@ -635,9 +615,9 @@ Section load_section(const Input& in, const TimeSeriesInput& input) {
     if (any_finite(rejections)) {
       // A count per interval becomes a rate, so intervals of any length compare.
       for (std::size_t i = 0; i < rejections.size(); ++i) {
-        rejections[i] = ts->dt_s[i] > 0 ? rejections[i] / ts->dt_s[i] : kNaN;
+        rejections[i] = ts.dt_s[i] > 0 ? rejections[i] / ts.dt_s[i] : kNaN;
       }
-      auto p = series(*ts, rejections, "rejections/s", 3, svg::SeriesStyle::line);
+      auto p = series(ts, rejections, "rejections/s", 3, svg::SeriesStyle::line);
       p.right_axis = true;
       p.width_px = 1.5;
       c.series.push_back(std::move(p));
@@ -647,8 +627,8 @@ Section load_section(const Input& in, const TimeSeriesInput& input) {
     if (c.series.empty()) {
       Names all = kRunning;
       all.insert(all.end(), kQueued.begin(), kQueued.end());
-      s.body = columns_note(in.name, "this chart", all);
-      return s;
+      body = columns_note(in.name, "this chart", all);
+      return body;
     }
     // Only rates: draw them on the main axis.
     for (auto& x : c.series) x.right_axis = false;
@@ -656,8 +636,8 @@ Section load_section(const Input& in, const TimeSeriesInput& input) {
     c.y_right.reset();
   }
   c.subtitle = has_rate && c.y_right ? "Counts at each interval on the left; rates on the right." : "";
-  s.body += svg::render(c);
-  return s;
+  body += svg::render(c);
+  return body;
 }
 
 // ---- cost per user --------------------------------------------------------------------------------------
@@ -679,12 +659,12 @@ double median_of(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-Section cost_section(const Input& users, const Input& plans, std::optional<double> duration_s) {
-  Section s{"cost", "Cost per user, by plan", ""};
+std::string cost_body(const Input& users, const Input& plans, std::optional<double> duration_s) {
+  std::string body;
   if (!users.usable()) {
-    s.body = missing_note(users, "the cost-per-user chart");
-    if (plans.usable()) s.body += details_table("plans.csv", *plans.doc, 50);
-    return s;
+    body = missing_note(users, "the cost-per-user chart");
+    if (plans.usable()) body += details_table("plans.csv", *plans.doc, 50);
+    return body;
   }
   const CsvDocument& u = *users.doc;
   const auto plan_c = u.find_column(kUserPlan);
@@ -692,8 +672,8 @@ Section cost_section(const Input& users, const Input& plans, std::optional<doubl
   if (!plan_c || !cost_c) {
     Names all = kUserPlan;
     all.insert(all.end(), kUserCost.begin(), kUserCost.end());
-    s.body = columns_note(users.name, "the cost-per-user chart", all);
-    return s;
+    body = columns_note(users.name, "the cost-per-user chart", all);
+    return body;
   }
   const auto revenue_c = u.find_column(kUserRevenue);
 
@@ -782,10 +762,10 @@ Section cost_section(const Input& users, const Input& plans, std::optional<doubl
     c.groups.push_back(std::move(dg));
   }
   if (users_total == zero_total) {
-    s.body = note(fmt::format("<code>{}</code> has no user with a positive cost, so the cost-per-user chart is omitted.",
+    body = note(fmt::format("<code>{}</code> has no user with a positive cost, so the cost-per-user chart is omitted.",
                               escape(users.name)));
   } else {
-    s.body += svg::render(c);
+    body += svg::render(c);
   }
   if (users_total > 0) {
     std::string facts = fmt::format("{} users", escape(count(static_cast<double>(users_total))));
@@ -793,15 +773,15 @@ Section cost_section(const Input& users, const Input& plans, std::optional<doubl
       facts += fmt::format(" · <b>{}</b> cost more than they pay",
                            escape(percent(static_cast<double>(losing_total) / static_cast<double>(users_total))));
     }
-    s.body += "<p class=\"facts\">" + facts + "</p>\n";
+    body += "<p class=\"facts\">" + facts + "</p>\n";
   }
   if (!revenue_c && !prorated_here) {
-    s.body += note(fmt::format("No {} column, and no plan prices with a run duration: plan prices are not marked.",
+    body += note(fmt::format("No {} column, and no plan prices with a run duration: plan prices are not marked.",
                                code_list(kUserRevenue)));
   }
-  if (plans.usable()) s.body += details_table("plans.csv: per-plan aggregates", *plans.doc, 50);
-  else if (plans.present) s.body += missing_note(plans, "the per-plan table");
-  return s;
+  if (plans.usable()) body += details_table("plans.csv: per-plan aggregates", *plans.doc, 50);
+  else if (plans.present) body += missing_note(plans, "the per-plan table");
+  return body;
 }
 
 // ---- throttling by class ---------------------------------------------------------------------------------
@@ -891,21 +871,21 @@ std::vector<ClassStats> class_stats(const Input& classes, const Input& users) {
   return out;
 }
 
-Section throttling_section(const Input& classes, const Input& users) {
-  Section s{"throttling", "Throttling by user class", ""};
+std::string throttling_body(const Input& classes, const Input& users) {
+  std::string body;
   if (!classes.usable() && !users.usable()) {
-    s.body = classes.present || users.present
+    body = classes.present || users.present
                  ? missing_note(classes, "the throttling charts") + missing_note(users, "the per-user fallback")
                  : note("No <code>classes.csv</code> or <code>users.csv</code> in this folder: throttling charts "
                         "omitted.");
-    return s;
+    return body;
   }
   const auto stats = class_stats(classes, users);
   if (stats.empty()) {
-    s.body = note(fmt::format("Neither <code>classes.csv</code> nor <code>users.csv</code> has a class column ({}), "
+    body = note(fmt::format("Neither <code>classes.csv</code> nor <code>users.csv</code> has a class column ({}), "
                               "so the throttling charts are omitted.",
                               code_list(kClassName)));
-    return s;
+    return body;
   }
   std::vector<std::string> names;
   for (const auto& cs : stats) names.push_back(cs.name.empty() ? "(no class)" : cs.name);
@@ -957,30 +937,30 @@ Section throttling_section(const Input& classes, const Input& users) {
     Names all = kUsersThrottled;
     all.insert(all.end(), kUserThrottled.begin(), kUserThrottled.end());
     all.insert(all.end(), kRejected.begin(), kRejected.end());
-    s.body = note("Neither classes.csv nor users.csv has throttling or outcome columns (" + code_list(all) +
+    body = note("Neither classes.csv nor users.csv has throttling or outcome columns (" + code_list(all) +
                   "), so the throttling charts are omitted.");
-    return s;
+    return body;
   }
-  s.body += "<div class=\"pair\">\n" + charts + "</div>\n";
+  body += "<div class=\"pair\">\n" + charts + "</div>\n";
 
   // Counts as a small table, since the shares hide them.
-  s.body += "<div class=\"table-wrap\"><table><thead><tr><th>class</th><th>users</th><th>throttled users</th>"
+  body += "<div class=\"table-wrap\"><table><thead><tr><th>class</th><th>users</th><th>throttled users</th>"
             "<th>requests submitted</th><th>completed</th><th>rejected</th><th>abandoned</th></tr></thead><tbody>\n";
   auto cell = [](double v) {
     return std::string("<td class=\"num\">") + (std::isfinite(v) ? escape(count(v)) : "–") + "</td>";
   };
   for (std::size_t i = 0; i < stats.size(); ++i) {
     const auto& cs = stats[i];
-    s.body += "<tr><td>" + escape(names[i]) + "</td>" + cell(cs.users) + cell(cs.throttled_users) + cell(cs.submitted) +
+    body += "<tr><td>" + escape(names[i]) + "</td>" + cell(cs.users) + cell(cs.throttled_users) + cell(cs.submitted) +
               cell(cs.completed) + cell(cs.rejected) + cell(cs.abandoned) + "</tr>\n";
   }
-  s.body += "</tbody></table></div>\n";
+  body += "</tbody></table></div>\n";
   if (!classes.usable()) {
-    s.body += note(classes.present ? "classes.csv could not be read (" + escape(classes.error) +
+    body += note(classes.present ? "classes.csv could not be read (" + escape(classes.error) +
                                          "); figures are aggregated from users.csv."
                                    : "No <code>classes.csv</code>: figures are aggregated from <code>users.csv</code>.");
   }
-  return s;
+  return body;
 }
 
 // ---- policy comparison ----------------------------------------------------------------------------------
@@ -1010,16 +990,16 @@ const std::vector<CompareMetric>& compare_metrics() {
   return metrics;
 }
 
-Section compare_section(const Input& in) {
-  Section s{"compare", "Policy comparison", ""};
+std::string compare_body(const Input& in) {
+  std::string body;
   if (!in.usable()) {
-    s.body = missing_note(in, "the policy comparison");
-    return s;
+    body = missing_note(in, "the policy comparison");
+    return body;
   }
   const CsvDocument& d = *in.doc;
   if (d.rows() == 0) {
-    s.body = note("<code>compare.csv</code> has no rows.");
-    return s;
+    body = note("<code>compare.csv</code> has no rows.");
+    return body;
   }
   const std::size_t name_c = d.find_column({"policy", "policy_name", "name", "label", "scenario"}).value_or(0);
   std::vector<std::string> policies;
@@ -1066,13 +1046,13 @@ Section compare_section(const Input& in) {
   if (panels.empty()) {
     Names all;
     for (const auto& m : compare_metrics()) all.push_back(m.names.front());
-    s.body = columns_note(in.name, "the comparison charts", all);
+    body = columns_note(in.name, "the comparison charts", all);
   } else {
-    s.body += "<p class=\"lede\">One row of <code>compare.csv</code> per policy; the best policy on each metric is "
+    body += "<p class=\"lede\">One row of <code>compare.csv</code> per policy; the best policy on each metric is "
               "outlined.</p>\n<div class=\"grid3\">\n" + panels + "</div>\n";
   }
-  s.body += details_table("compare.csv: every column", d, 100);
-  return s;
+  body += details_table("compare.csv: every column", d, 100);
+  return body;
 }
 
 // ---- headline ---------------------------------------------------------------------------------------------
@@ -1266,25 +1246,28 @@ std::string render_report(const fs::path& dir) {
     if (auto w = parse_number(run.at("simulated_s"))) duration_s = *w;
   }
 
-  // Each section is built on its own: a file that cannot be parsed, or a cell that is not a number, turns
-  // into a note in that section only.
-  auto guarded = [](Section fallback, const auto& build) -> Section {
+  // Each card is built on its own: a file that cannot be parsed, or a cell that is not a number, turns into a
+  // note in that card only.
+  auto card = [](std::string id, std::string title, bool wide, const auto& build) -> Section {
+    Section s{std::move(id), std::move(title), "", wide};
     try {
-      return build();
+      s.body = build();
     } catch (const CsvError& e) {
-      fallback.body = note("This section could not be drawn: " + escape(e.what()));
-      return fallback;
+      s.body = note("This section could not be drawn: " + escape(e.what()));
     }
+    return s;
   };
   const TimeSeriesInput ts = read_time_series(timeseries);
-  const Section power = guarded({"power", "Power and electricity price", ""}, [&] { return power_section(timeseries, ts); });
-  const Section util = guarded({"utilization", "Utilization over time", ""}, [&] { return utilization_section(timeseries, ts); });
-  const Section load_s = guarded({"load", "Requests in the system", "", false}, [&] { return load_section(timeseries, ts); });
-  const Section cooling = guarded({"cooling", "Cooling efficiency and outside temperature", "", false},
-                                  [&] { return cooling_section(timeseries, ts); });
-  const Section cost = guarded({"cost", "Cost per user, by plan", ""}, [&] { return cost_section(users, plans, duration_s); });
-  const Section throttling = guarded({"throttling", "Throttling by user class", ""}, [&] { return throttling_section(classes, users); });
-  const Section comparison = guarded({"compare", "Policy comparison", ""}, [&] { return compare_section(compare); });
+  auto over_time = [&](auto body) {
+    return [&ts, &timeseries, body] { return ts.ts ? body(timeseries, *ts.ts) : ts.problem_html; };
+  };
+  const Section power = card("power", "Power and electricity price", true, over_time(power_body));
+  const Section util = card("utilization", "Utilization over time", true, over_time(utilization_body));
+  const Section load_s = card("load", "Requests in the system", false, over_time(load_body));
+  const Section cooling = card("cooling", "Cooling efficiency and outside temperature", false, over_time(cooling_body));
+  const Section cost = card("cost", "Cost per user, by plan", true, [&] { return cost_body(users, plans, duration_s); });
+  const Section throttling = card("throttling", "Throttling by user class", true, [&] { return throttling_body(classes, users); });
+  const Section comparison = card("compare", "Policy comparison", true, [&] { return compare_body(compare); });
   std::string head_html;
   try {
     head_html = headline(summary);

@@ -349,6 +349,18 @@ void downsample_mean(std::vector<double>& x, std::vector<double>& y, std::size_t
   y = std::move(ys);
 }
 
+namespace {
+
+/// Where the interval of point k of a step series ends: at the next x, or one interval after the last.
+double step_end(const Series& s, std::size_t k) {
+  const std::size_t n = std::min(s.x.size(), s.y.size());
+  if (k + 1 < n && finite(s.x[k + 1])) return s.x[k + 1];
+  if (k >= 1 && finite(s.x[k - 1])) return s.x[k] + (s.x[k] - s.x[k - 1]);
+  return s.x[k];
+}
+
+}  // namespace
+
 std::string render(const XyChart& c) {
   const double W = c.width_px, H = c.height_px;
   std::vector<const std::vector<double>*> xs, yl, yr;
@@ -366,8 +378,9 @@ std::string render(const XyChart& c) {
   // A step series holds its last value for one more interval: the x range has to include that.
   std::vector<double> step_ends;
   for (const auto& s : c.series) {
-    if ((s.style == SeriesStyle::step || s.style == SeriesStyle::step_area) && s.x.size() >= 2) {
-      step_ends.push_back(s.x.back() + (s.x.back() - s.x[s.x.size() - 2]));
+    const std::size_t n = std::min(s.x.size(), s.y.size());
+    if ((s.style == SeriesStyle::step || s.style == SeriesStyle::step_area) && n > 0) {
+      step_ends.push_back(step_end(s, n - 1));
     }
   }
   if (any_step) xs.push_back(&step_ends);
@@ -477,11 +490,7 @@ std::string render(const XyChart& c) {
             for (std::size_t k = i; k < j; ++k) {
               const double b = s.base.empty() ? (y.log ? y.lo : 0.0) : s.base[k];
               const double x_start = sx(s.x[k]);
-              double x_end = x_start;
-              if (steps) {
-                if (k + 1 < n) x_end = sx(s.x[k + 1]);
-                else if (n >= 2) x_end = sx(s.x[k] + (s.x[k] - s.x[k - 1]));
-              }
+              const double x_end = steps ? sx(step_end(s, k)) : x_start;
               upper += fmt::format("{}{} {}", upper.empty() ? "M" : "L", px(x_start), px(y(s.y[k])));
               if (steps) upper += fmt::format("H{}", px(x_end));
               lower = fmt::format("L{} {}", px(steps ? x_end : x_start), px(y(b))) +
@@ -503,13 +512,14 @@ std::string render(const XyChart& c) {
           continue;
         }
         const double X = sx(s.x[i]), Y = y(s.y[i]);
-        if (!pen_down) d += fmt::format("M{} {}", px(X), px(Y));
-        else if (steps) d += fmt::format("H{}V{}", px(X), px(Y));
-        else d += fmt::format("L{} {}", px(X), px(Y));
+        if (steps) {
+          // Each value holds over its interval, even when its neighbours are missing.
+          d += pen_down ? fmt::format("V{}", px(Y)) : fmt::format("M{} {}", px(X), px(Y));
+          d += fmt::format("H{}", px(sx(step_end(s, i))));
+        } else {
+          d += fmt::format("{}{} {}", pen_down ? "L" : "M", px(X), px(Y));
+        }
         pen_down = true;
-      }
-      if (steps && pen_down && n >= 2 && ok(s.x[n - 1], s.y[n - 1])) {
-        d += fmt::format("H{}", px(sx(s.x[n - 1] + (s.x[n - 1] - s.x[n - 2]))));
       }
       if (d.empty()) continue;
       out += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" stroke-linejoin=\"round\"{}/>\n",

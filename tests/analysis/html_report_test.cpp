@@ -176,6 +176,36 @@ TEST_CASE("broken files and missing columns become notes naming the file, row an
   CHECK_THAT(html, Contains("<title>PUE and ambient temperature</title>"));
 }
 
+TEST_CASE("degenerate data still gives a well-formed page", "[report]") {
+  const fs::path dir = test::temp_dir("report-degenerate");
+  // One interval, a constant, an empty column, and times out of order.
+  write_file_atomic(dir / "timeseries.csv",
+                    "time_s,it_power_w,price_usd_per_kwh,utilization,running\n600,5,,0.5,\n0,5,0.1,0.5,3\n");
+  // Header only.
+  write_file_atomic(dir / "users.csv", "user_id,class,plan,cost_usd,revenue_usd,times_throttled\n");
+  write_file_atomic(dir / "classes.csv", "class,users\nsolo,0\n");
+  // One policy, every metric empty but one, and a negative margin.
+  write_file_atomic(dir / "compare.csv", "policy,ttft_p99_s,margin_usd\nonly,,-3\n");
+  write_file_atomic(dir / "summary.csv", "scenario,duration_s\n");
+  const std::string html = render_report(dir);
+  INFO(test::markup_problem(html));
+  CHECK(test::markup_problem(html).empty());
+  CHECK_FALSE(std::regex_search(html, std::regex(R"(\b(nan|inf)\b)", std::regex::icase)));
+  CHECK_THAT(html, Contains("<title>Margin</title>"));
+  CHECK(html.find("<title>Time to first token, p99</title>") == std::string::npos);
+  CHECK_THAT(html, Contains("<code>summary.csv</code> has no rows."));
+  CHECK_THAT(html, Contains("has no user with a positive cost"));
+  CHECK(html == render_report(dir));
+
+  // Only zero costs; a single user.
+  write_file_atomic(dir / "users.csv", "user_id,class,plan,cost_usd\nu1,a,free,0\n");
+  CHECK(test::markup_problem(render_report(dir)).empty());
+  write_file_atomic(dir / "users.csv", "user_id,class,plan,cost_usd\nu1,a,free,0.3\n");
+  const std::string one = render_report(dir);
+  CHECK(test::markup_problem(one).empty());
+  CHECK_THAT(one, Contains("<title>Cost of each user over the run, by plan</title>"));
+}
+
 TEST_CASE("text from the files is escaped", "[report]") {
   const fs::path dir = test::temp_dir("report-escape");
   write_file_atomic(dir / "summary.csv", "scenario,seed,requests_completed\n\"<b>x</b> & \"\"y\"\"\",1,5\n");

@@ -145,6 +145,14 @@ TEST_CASE("an x-y chart is well-formed, titled, stable, and breaks lines at miss
   const std::regex step_path("<path d=\"(M[^\"]*)\" fill=\"none\" stroke=\"#D55E00\"");
   REQUIRE(std::regex_search(out, m, step_path));
   CHECK(test::count_of(m[1].str(), "H") == 5);
+
+  // A step value between two missing ones still shows, held over its interval.
+  c.series = {{"lonely", {0, 1, 2}, {std::nan(""), 4, std::nan("")}, {}, svg::SeriesStyle::step, 2, false, false, 2}};
+  c.y_right.reset();
+  const std::string lonely = svg::render(c);
+  const std::regex lonely_path("<path d=\"M([0-9.]+) [0-9.]+H([0-9.]+)\" fill=\"none\" stroke=\"#009E73\"");
+  REQUIRE(std::regex_search(lonely, m, lonely_path));
+  CHECK(std::stod(m[2]) > std::stod(m[1]) + 100);
 }
 
 TEST_CASE("a distribution chart draws every member up to a cap, on a log axis skipping non-positive values",
