@@ -361,6 +361,7 @@ svg::AxisSpec time_axis(const TimeSeries& ts) {
   svg::AxisSpec a;
   a.label = ts.unit.label;
   a.preferred_steps = ts.unit.steps;
+  a.tight = true;
   return a;
 }
 
@@ -759,6 +760,9 @@ std::string cost_body(const Input& users, const Input& plans, std::optional<doub
       dg.annotation += fmt::format("\n{} cost more than they pay", n ? percent(static_cast<double>(losing) / n) : "–");
     }
     if (zero) dg.annotation += fmt::format("\n{} at $0 (not on the log axis)", count(static_cast<double>(zero)));
+    if (n - zero > c.max_dots_per_group) {
+      dg.annotation += fmt::format("\ndots: {} evenly spaced quantiles", count(static_cast<double>(c.max_dots_per_group)));
+    }
     c.groups.push_back(std::move(dg));
   }
   if (users_total == zero_total) {

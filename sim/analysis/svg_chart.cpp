@@ -170,7 +170,17 @@ std::pair<double, double> data_range(const std::vector<const std::vector<double>
 }
 
 Ticks ticks_for(const AxisSpec& axis, double lo, double hi, int max_ticks) {
-  return axis.log ? log_ticks(lo, hi) : linear_ticks(lo, hi, max_ticks, axis.preferred_steps);
+  Ticks t = axis.log ? log_ticks(lo, hi) : linear_ticks(lo, hi, max_ticks, axis.preferred_steps);
+  if (axis.tight && hi > lo) {
+    // The range is the data's; only the ticks inside it stay.
+    const double eps = (hi - lo) * 1e-9;
+    auto outside = [&](double v) { return v < lo - eps || v > hi + eps; };
+    t.values.erase(std::remove_if(t.values.begin(), t.values.end(), outside), t.values.end());
+    t.minor.erase(std::remove_if(t.minor.begin(), t.minor.end(), outside), t.minor.end());
+    t.lo = lo;
+    t.hi = hi;
+  }
+  return t;
 }
 
 double max_label_width(const AxisSpec& axis, const Ticks& t) {
@@ -220,8 +230,8 @@ Ticks linear_ticks(double lo, double hi, int max_ticks, const std::vector<double
   if (!finite(lo) || !finite(hi)) lo = 0, hi = 1;
   if (lo > hi) std::swap(lo, hi);
   if (hi - lo <= std::abs(hi) * 1e-12) {
-    // A constant series: centre it in a range one unit of its magnitude either side.
-    const double pad = lo == 0 ? 1 : std::pow(10.0, std::floor(std::log10(std::abs(lo))));
+    // A constant series: centre it in a range a tenth of its magnitude either side.
+    const double pad = lo == 0 ? 1 : std::pow(10.0, std::floor(std::log10(std::abs(lo))) - 1);
     if (lo != 0) lo -= pad;
     hi += pad;
   }

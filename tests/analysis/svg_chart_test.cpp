@@ -47,6 +47,10 @@ TEST_CASE("linear ticks cover the data with a 1-2-5 step and at most the asked c
   // Hours read better in steps of 6 than of 5.
   const auto hours = svg::linear_ticks(0, 24, 6, {1, 2, 3, 6, 12, 24});
   CHECK(hours.values == std::vector<double>{0, 6, 12, 18, 24});
+  // A constant stays readable: a PUE of 1.15 is not drawn on an axis from 0 to 2.5.
+  const auto constant = svg::linear_ticks(1.15, 1.15, 6);
+  CHECK(constant.lo >= 1.0);
+  CHECK(constant.hi <= 1.3);
 }
 
 TEST_CASE("log ticks are powers of ten, with 2 and 5 when the range is short", "[report][svg]") {
@@ -129,7 +133,10 @@ TEST_CASE("an x-y chart is well-formed, titled, stable, and breaks lines at miss
   svg::Series a{"IT", {0, 1, 2, 3, 4}, {10, 12, std::nan(""), 11, 9}, {}, svg::SeriesStyle::line, 0, false, false, 2};
   svg::Series p{"price", {0, 1, 2, 3, 4}, {0.1, 0.1, 0.3, 0.3, 0.1}, {}, svg::SeriesStyle::step, 3, true, false, 2};
   c.series = {a, p};
-  c.y_right = svg::AxisSpec{"price ($/kWh)", false, 0.0, std::nullopt, {}, {}};
+  svg::AxisSpec right;
+  right.label = "price ($/kWh)";
+  right.min = 0.0;
+  c.y_right = right;
   c.references = {{11, "mean"}};
   const std::string out = svg::render(c);
   CHECK(test::markup_problem(out).empty());
@@ -145,6 +152,24 @@ TEST_CASE("an x-y chart is well-formed, titled, stable, and breaks lines at miss
   const std::regex step_path("<path d=\"(M[^\"]*)\" fill=\"none\" stroke=\"#D55E00\"");
   REQUIRE(std::regex_search(out, m, step_path));
   CHECK(test::count_of(m[1].str(), "H") == 5);
+
+  // A tight x axis ends where the data ends (the last step's interval included), not at the next round tick.
+  c.x.tight = true;
+  c.series = {{"s", {0, 1, 2, 3, 4, 5, 6}, {1, 2, 3, 4, 5, 6, 7}, {}, svg::SeriesStyle::step, 2, false, false, 2}};
+  c.y_right.reset();
+  c.width_px = 300;
+  auto last_x_tick = [](const std::string& svg_text) {
+    const std::regex tick("text-anchor=\"middle\">([0-9.]+)</text>");
+    double last = 0;
+    for (auto it = std::sregex_iterator(svg_text.begin(), svg_text.end(), tick); it != std::sregex_iterator(); ++it) {
+      last = std::max(last, std::stod((*it)[1]));
+    }
+    return last;
+  };
+  CHECK(last_x_tick(svg::render(c)) <= 7);
+  c.x.tight = false;
+  CHECK(last_x_tick(svg::render(c)) > 7);
+  c.width_px = 1240;
 
   // A step value between two missing ones still shows, held over its interval.
   c.series = {{"lonely", {0, 1, 2}, {std::nan(""), 4, std::nan("")}, {}, svg::SeriesStyle::step, 2, false, false, 2}};

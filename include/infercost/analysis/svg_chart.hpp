@@ -48,6 +48,7 @@ struct AxisSpec {
   std::optional<double> min;               ///< a value the range must include (e.g. 0 for bars)
   std::optional<double> max;               ///< another (e.g. 100 for a percentage)
   std::vector<double> preferred_steps;     ///< e.g. 1, 2, 3, 6, 12, 24 for hours
+  bool tight = false;                      ///< the range is the data's, not widened to the outer ticks
   std::function<std::string(double value, double step)> format;  ///< tick labels; default tick_label
 };
 
