@@ -1166,8 +1166,10 @@ std::string headline(const Input& in) {
                      "<thead><tr><th>column</th><th>value</th><th>as written</th></tr></thead><tbody>\n",
                      d.columns());
   for (std::size_t c = 0; c < d.columns(); ++c) {
-    out += fmt::format("<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num raw\">{}</td></tr>\n",
-                       escape(d.header()[c]), escape(format_cell(d.header()[c], d.text(0, c))), escape(d.text(0, c)));
+    const bool numeric = parse_number(d.text(0, c)).has_value();
+    out += fmt::format("<tr><td><code>{}</code></td><td{}>{}</td><td class=\"{}raw\">{}</td></tr>\n",
+                       escape(d.header()[c]), numeric ? " class=\"num\"" : "",
+                       escape(format_cell(d.header()[c], d.text(0, c))), numeric ? "num " : "", escape(d.text(0, c)));
   }
   out += "</tbody></table></div></details>\n";
   if (d.rows() > 1) out += note(fmt::format("summary.csv has {} rows; the figures above are from the first.", d.rows()));
