@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "infercost/analysis/check.hpp"
+#include "infercost/analysis/html_report.hpp"
 #include "infercost/analysis/report.hpp"
 #include "infercost/core/scenario.hpp"
 #include "infercost/core/serving_bench.hpp"
@@ -101,7 +102,7 @@ void note_queue_order(const std::string& name, const PolicyConfig& policy) {
 }
 
 int cmd_run(const std::string& file, const std::string& out_dir, std::optional<std::uint64_t> seed,
-            const std::vector<std::string>& sets, bool quiet) {
+            const std::vector<std::string>& sets, bool quiet, bool report = false) {
   const Registries registries = builtin_registries();
   const Scenario scenario = load_scenario(file, sets, registries);
   note_queue_order(scenario.policy_name, *scenario.policy);
@@ -112,6 +113,16 @@ int cmd_run(const std::string& file, const std::string& out_dir, std::optional<s
   const RunInfo info = bar.enabled() ? sim.run([&](double f) { bar.update(f); }) : sim.run();
   write_run_outputs(dir, scenario, sim, info);
   if (!quiet) print_summary(scenario, sim.metrics(), info, dir);
+  if (report) {
+    const fs::path page = write_report(dir);
+    if (!quiet) fmt::print("           {}\n", page.string());
+  }
+  return kExitOk;
+}
+
+int cmd_report(const std::string& dir, const std::string& out_file) {
+  const fs::path page = write_report(dir, out_file);
+  fmt::print("{}\n", page.string());
   return kExitOk;
 }
 
@@ -302,6 +313,7 @@ int main(int argc, char** argv) {
       "  infercost run scenarios/mm1.yaml -o out/mm1 --seed 7 --set cluster.replicas=4 --set duration=2h\n"
       "  infercost compare scenarios/policies-subscription.yaml --policies unlimited,caps -j 2\n"
       "  infercost validate scenarios/*.yaml\n"
+      "  infercost report out/mm1 -o mm1.html\n"
       "  infercost bench engine\n"
       "  infercost bench serving\n"
       "  infercost check out/md1 --baseline tests/baselines/md1.yaml\n"
@@ -317,6 +329,13 @@ int main(int argc, char** argv) {
   run->add_option("--seed", seed, "override the scenario's seed");
   run->add_option("--set", sets, "override a scenario key: key.path=value (repeatable)")->take_all();
   run->add_flag("-q,--quiet", quiet, "print nothing on success");
+  bool with_report = false;
+  run->add_flag("--report", with_report, "also write report.html (charts of the outputs) into the output directory");
+
+  std::string report_dir, report_out;
+  auto* report = app.add_subcommand("report", "write a self-contained report.html with charts of a run's outputs");
+  report->add_option("DIR", report_dir, "folder of run outputs (summary.csv, timeseries.csv, users.csv, ...)")->required();
+  report->add_option("-o,--output", report_out, "file to write (default DIR/report.html)");
 
   std::string policies_csv;
   unsigned jobs = 1;
@@ -396,7 +415,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return cmd_run(file, out_dir, seed, sets, quiet);
+    if (*run) return cmd_run(file, out_dir, seed, sets, quiet, with_report);
     if (*compare) {
       std::vector<std::string> policies;
       std::string cur;
@@ -410,6 +429,7 @@ int main(int argc, char** argv) {
       }
       return cmd_compare(file, out_dir, seed, sets, policies, jobs, quiet);
     }
+    if (*report) return cmd_report(report_dir, report_out);
     if (*validate) return cmd_validate(files, sets);
     if (*bench_serving_cmd) return cmd_bench_serving(bench_file, sets, seed, bench_csv);
     if (*bench_decode) return cmd_bench_decode(file, sets, decode_batches, decode_input, decode_output);
