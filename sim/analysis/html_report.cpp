@@ -2,6 +2,8 @@
 // by other versions or tools still chart; a section without its data says so in a note instead of failing.
 #include "infercost/analysis/html_report.hpp"
 
+#include "infercost/engine/time.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -27,7 +29,7 @@ using Names = std::vector<std::string>;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 /// One twelfth of a Julian year: the month used to prorate a monthly price when revenue_usd is absent.
-constexpr double kMonthS = 365.25 * 86400.0 / 12.0;
+constexpr double kMonthS = kMonthSeconds;
 /// Time series are averaged down to at most this many points: enough for a 1,240-pixel-wide chart.
 constexpr std::size_t kMaxSeriesPoints = 1200;
 

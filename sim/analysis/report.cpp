@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "infercost/analysis/users.hpp"
+
 namespace infercost {
 
 CsvTable summary_table(const Scenario& scenario, const Metrics& m, const RunInfo& info) {
@@ -17,7 +19,10 @@ CsvTable summary_table(const Scenario& scenario, const Metrics& m, const RunInfo
               "gpu_capped_share", "power_budget_exceeded_s", "gpu_wakes", "cost_energy_it_usd",
               "cost_energy_cooling_usd", "cost_capex_usd", "cost_opex_usd", "cost_rental_usd", "cost_demand_usd",
               "cost_total_usd", "emissions_kg_co2e", "energy_per_output_token_j",
-              "cost_per_million_output_tokens_usd"});
+              "cost_per_million_output_tokens_usd",
+              // attribution to users, revenue and fairness (sim/analysis/attribution.cpp, users.cpp)
+              "revenue_usd", "margin_usd", "cost_users_usd", "cost_unallocated_usd", "cost_marginal_users_usd",
+              "cost_marginal_unallocated_usd", "share_users_cost_above_revenue", "jain_fairness"});
   const double duration_s = to_seconds(info.end_time);
   const double measured_s = to_seconds(info.end_time - scenario.warmup);
   double busy_s = 0;
@@ -28,6 +33,26 @@ CsvTable summary_table(const Scenario& scenario, const Metrics& m, const RunInfo
   const auto per_token = [&](double total) {
     return m.output_tokens_completed > 0 ? total / static_cast<double>(m.output_tokens_completed) : 0.0;
   };
+  // Revenue is each user's plan price prorated to the run; the users' costs are the fully loaded view.
+  double revenue = 0.0, users_cost = 0.0, marginal_cost = 0.0;
+  std::uint64_t above = 0;
+  UserTally tally;
+  {
+    std::size_t u = 0;
+    for (const auto& c : scenario.classes) {
+      const double r = prorated_revenue_usd(scenario.plans[c.plan].price_usd_per_month, info.end_time);
+      for (std::uint32_t k = 0; k < c.users; ++k, ++u) {
+        revenue += r;
+        tally.add(m.users[u]);
+        if (u < info.attribution.users.size()) {
+          users_cost += info.attribution.users[u].fully_loaded_usd;
+          marginal_cost += info.attribution.users[u].marginal_usd;
+          if (info.attribution.users[u].fully_loaded_usd > r) ++above;
+        }
+      }
+    }
+  }
+  const double users_above = m.users.empty() ? 0.0 : static_cast<double>(above) / static_cast<double>(m.users.size());
   t.add_row({scenario.name, i64(info.seed), duration_s, i64(scenario.replicas),
              i64(scenario.replicas * scenario.serving->gpus_per_replica()), i64(scenario.total_users()),
              i64(m.submitted), i64(m.completed), i64(m.rejected), i64(m.abandoned), i64(info.in_flight),
@@ -44,7 +69,9 @@ CsvTable summary_table(const Scenario& scenario, const Metrics& m, const RunInfo
              p.gpu_capped_share, p.budget_exceeded_s, i64(p.gpu_wakes), p.bill.energy_it_usd,
              p.bill.energy_cooling_usd, p.bill.capex_usd, p.bill.opex_usd, p.bill.rental_usd, p.bill.demand_usd,
              p.bill.total_usd(), p.emissions_kg_co2e, per_token(p.energy_facility_kwh * kJoulesPerKwh),
-             per_token(p.bill.total_usd() * 1e6)});
+             per_token(p.bill.total_usd() * 1e6), revenue, revenue - p.bill.total_usd(), users_cost,
+             info.attribution.fully_loaded_unallocated_usd, marginal_cost, info.attribution.marginal_unallocated_usd,
+             users_above, jain_index(tally.shares)});
   return t;
 }
 
@@ -80,7 +107,13 @@ void write_run_outputs(const std::filesystem::path& dir, const Scenario& scenari
     if (scenario.power->timeseries_interval > 0) timeseries = power->timeseries_table().to_string();
     sites = power->sites_table().to_string();
   }
+  const std::string users = users_table(scenario, sim.metrics(), info, sim.attribution()).to_string();
+  const std::string plans = plans_table(scenario, sim.metrics(), info, sim.attribution()).to_string();
+  const std::string classes = classes_table(scenario, sim.metrics(), info, sim.attribution()).to_string();
   write_file_atomic(dir / "summary.csv", summary);
+  write_file_atomic(dir / "users.csv", users);
+  write_file_atomic(dir / "plans.csv", plans);
+  write_file_atomic(dir / "classes.csv", classes);
   write_file_atomic(dir / "run.json", json);
   if (!timeseries.empty()) write_file_atomic(dir / "timeseries.csv", timeseries);
   if (!sites.empty()) write_file_atomic(dir / "sites.csv", sites);

@@ -67,6 +67,8 @@ RunInfo Simulation::run(const std::function<void(double)>& progress) {
   RunInfo info;
   if (power_) info.power = power_->finish(end);
   attribution_->finish(end);
+  info.attribution = attribution_->split(info.power.bill.total_usd(), info.power.bill.energy_it_usd,
+                                         info.power.energy_it_kwh * kJoulesPerKwh);
   info.seed = seed_;
   info.end_time = end;
   info.events = engine_.events_processed();

@@ -19,7 +19,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 /// A month for prorating plan prices: a Julian year / 12 = 30.4375 days.
-constexpr double kMonthS = 365.25 / 12.0 * 86400.0;
+constexpr double kMonthS = kMonthSeconds;
 
 /// The cell of a one-row table by column name; NaN when the column does not exist.
 CsvCell column(const CsvTable& table, const std::string& name) {
@@ -51,52 +51,12 @@ double mean(const std::vector<double>& v) {
   return s / static_cast<double>(v.size());
 }
 
-double ratio(double num, double den) { return den > 0 ? num / den : kNaN; }
-
-/// Served share of one user's finished demand: completed / (completed + rejected + abandoned).
-std::optional<double> served_share(const UserCounters& u) {
-  const std::uint64_t finished = std::uint64_t{u.completed} + u.rejected + u.abandoned;
-  if (finished == 0) return std::nullopt;
-  return static_cast<double>(u.completed) / static_cast<double>(finished);
-}
-
-/// Tallies over a set of users.
-struct UserTally {
-  std::uint64_t users = 0, submitted = 0, completed = 0, rejected = 0, abandoned = 0, active = 0, throttled = 0;
-  std::vector<double> shares;
-
-  void add(const UserCounters& u) {
-    ++users;
-    submitted += u.submitted;
-    completed += u.completed;
-    rejected += u.rejected;
-    abandoned += u.abandoned;
-    if (u.submitted > 0) ++active;
-    if (u.throttled > 0) ++throttled;
-    if (auto s = served_share(u)) shares.push_back(*s);
-  }
-  double throttled_share() const { return ratio(static_cast<double>(throttled), static_cast<double>(active)); }
-  double served() const {
-    return ratio(static_cast<double>(completed), static_cast<double>(completed + rejected + abandoned));
-  }
-};
 
 }  // namespace
-
-double jain_index(const std::vector<double>& values) {
-  double sum = 0, sum_sq = 0;
-  for (double x : values) {
-    sum += x;
-    sum_sq += x * x;
-  }
-  if (values.empty() || sum_sq <= 0) return kNaN;
-  return sum * sum / (static_cast<double>(values.size()) * sum_sq);
-}
 
 RunCosts run_costs(const Scenario& scenario, const Simulation& sim, const RunInfo& info) {
   // Energy and cost come from summary.csv when the power and cost model writes them (facility energy, total
   // bill); without those columns they stay NaN (printed empty).
-  // TODO(lead): fill cost_usd_by_user once cost is attributed to users.
   const CsvTable summary = summary_table(scenario, sim.metrics(), info);
   const auto first_of = [&](std::initializer_list<const char*> names) {
     for (const char* name : names) {
@@ -108,6 +68,8 @@ RunCosts run_costs(const Scenario& scenario, const Simulation& sim, const RunInf
   RunCosts c;
   c.energy_kwh = first_of({"energy_facility_kwh", "energy_kwh"});
   c.cost_usd = first_of({"cost_total_usd", "cost_usd"});
+  c.cost_usd_by_user.reserve(info.attribution.users.size());
+  for (const UserCost& u : info.attribution.users) c.cost_usd_by_user.push_back(u.fully_loaded_usd);
   return c;
 }
 

@@ -26,6 +26,7 @@ struct RunInfo {
   PowerSummary power;   ///< energy, money and emissions (zeros when the scenario has no power section)
   std::uint64_t requests_submitted = 0;  ///< requests created during the run (simulated requests)
   std::uint64_t peak_rss_bytes = 0;      ///< the process's peak resident memory at the end of the run
+  Attribution attribution;  ///< the bill split over users (docs/attribution.md)
 };
 
 /// A single simulation run. Not copyable; build, run once, read results.

@@ -17,6 +17,8 @@ inline constexpr SimTime kMinute = 60 * kSecond;
 inline constexpr SimTime kHour = 60 * kMinute;
 inline constexpr SimTime kDay = 24 * kHour;
 inline constexpr SimTime kWeek = 7 * kDay;
+/// An average calendar month (365.25 / 12 days), for prorating monthly prices; seconds.
+inline constexpr double kMonthSeconds = 365.25 / 12.0 * 86400.0;
 inline constexpr SimTime kTimeNever = std::numeric_limits<SimTime>::max();
 
 /// Seconds (double) to nanoseconds, rounded to nearest; saturates at kTimeNever.

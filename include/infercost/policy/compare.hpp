@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "infercost/analysis/users.hpp"
 #include "infercost/core/simulation.hpp"
 #include "infercost/io/output.hpp"
 
@@ -55,7 +56,5 @@ CompareResult compare_policies(const Scenario& scenario, const CompareOptions& o
 /// Writes compare.csv and compare_plans.csv into `dir` (each atomically, both rendered first).
 void write_compare_outputs(const std::filesystem::path& dir, const CompareResult& result);
 
-/// Jain's fairness index (sum x)^2 / (n sum x^2) of non-negative values; NaN when empty or all zero.
-double jain_index(const std::vector<double>& values);
 
 }  // namespace infercost
