@@ -140,6 +140,7 @@ void Simulation::on_completed(Request& request, SimTime now) {
   request.outcome = RequestOutcome::kCompleted;
   metrics_.on_finished(request, now);
   policy_->on_completed(request, now);
+  if (request.replica != UINT32_MAX) router_->on_done(request.replica);
   source_of(request).on_completed(request);
   release(request);
 }

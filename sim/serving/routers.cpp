@@ -1,5 +1,7 @@
 // Built-in routers: round robin, least outstanding requests, least KV load, uniform random.
 #include <limits>
+#include <set>
+#include <vector>
 
 #include "infercost/core/registries.hpp"
 #include "infercost/power/site_router.hpp"
@@ -38,13 +40,43 @@ std::uint32_t argmin_rotating(std::span<Replica* const> replicas, std::uint32_t&
   return best;
 }
 
+/// Fewest outstanding requests, first at or after a rotating start among ties (the same choice as a scan with
+/// argmin_rotating), in O(log n): replicas are kept in buckets by their count of routed, not yet completed
+/// requests, which is what Replica::outstanding() reports.
 class LeastOutstandingRouter final : public Router {
  public:
   std::uint32_t route(const Request&, std::span<Replica* const> replicas) override {
-    return argmin_rotating(replicas, start_, [](const Replica& r) { return r.outstanding(); });
+    const auto n = static_cast<std::uint32_t>(replicas.size());
+    if (count_.empty()) {
+      count_.assign(n, 0);
+      buckets_.assign(1, {});
+      for (std::uint32_t i = 0; i < n; ++i) buckets_[0].insert(buckets_[0].end(), i);
+    }
+    while (buckets_[min_].empty()) ++min_;
+    const auto& bucket = buckets_[min_];
+    auto it = bucket.lower_bound(start_ % n);
+    if (it == bucket.end()) it = bucket.begin();
+    const std::uint32_t best = *it;
+    start_ = (start_ + 1) % n;
+    move(best, count_[best] + 1);
+    return best;
+  }
+  void on_done(std::uint32_t replica) override {
+    if (replica < count_.size() && count_[replica] > 0) move(replica, count_[replica] - 1);
   }
 
  private:
+  void move(std::uint32_t replica, std::uint32_t to) {
+    buckets_[count_[replica]].erase(replica);
+    if (to >= buckets_.size()) buckets_.resize(to + 1);
+    buckets_[to].insert(replica);
+    count_[replica] = to;
+    if (to < min_) min_ = to;
+  }
+
+  std::vector<std::uint32_t> count_;
+  std::vector<std::set<std::uint32_t>> buckets_;
+  std::uint32_t min_ = 0;
   std::uint32_t start_ = 0;
 };
 

@@ -14,6 +14,8 @@ class Router {
  public:
   virtual ~Router() = default;
   virtual std::uint32_t route(const Request& request, std::span<Replica* const> replicas) = 0;
+  /// A request routed to `replica` left it (completed); routers that keep their own counts update them.
+  virtual void on_done(std::uint32_t /*replica*/) {}
 };
 
 /// A validated `router:` configuration.
