@@ -30,6 +30,18 @@ void Metrics::on_finished(const Request& r, SimTime /*now*/) {
       latency_s.add(to_seconds(r.completed_at - r.created_at));
       if (r.first_token_at != kTimeNever) ttft_s.add(to_seconds(r.first_token_at - r.created_at));
       if (r.started_at != kTimeNever) queue_wait_s.add(to_seconds(r.started_at - r.submitted_at));
+      {
+        const SimTime ttft = r.first_token_at == kTimeNever ? kTimeNever : r.first_token_at - r.created_at;
+        const SimTime tpot = r.output_tokens > 1 && r.first_token_at != kTimeNever
+                                 ? (r.completed_at - r.first_token_at) / (r.output_tokens - 1)
+                                 : 0;
+        const bool ttft_ok = ttft <= slo_ttft_, tpot_ok = tpot <= slo_tpot_,
+                   latency_ok = r.completed_at - r.created_at <= slo_latency_;
+        slo_ttft_met += ttft_ok;
+        slo_tpot_met += tpot_ok;
+        slo_latency_met += latency_ok;
+        slo_all_met += ttft_ok && tpot_ok && latency_ok;
+      }
       if (r.output_tokens > 1 && r.first_token_at != kTimeNever) {
         tpot_s.add(to_seconds(r.completed_at - r.first_token_at) / static_cast<double>(r.output_tokens - 1));
       }

@@ -1,5 +1,8 @@
 #include "infercost/analysis/report.hpp"
 
+#include <algorithm>
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "infercost/analysis/users.hpp"
@@ -22,7 +25,10 @@ CsvTable summary_table(const Scenario& scenario, const Metrics& m, const RunInfo
               "cost_per_million_output_tokens_usd",
               // attribution to users, revenue and fairness (sim/analysis/attribution.cpp, users.cpp)
               "revenue_usd", "margin_usd", "cost_users_usd", "cost_unallocated_usd", "cost_marginal_users_usd",
-              "cost_marginal_unallocated_usd", "share_users_cost_above_revenue", "jain_fairness"});
+              "cost_marginal_unallocated_usd", "share_users_cost_above_revenue", "jain_fairness",
+              // utilization breakdown and SLO attainment
+              "compute_utilization", "memory_bw_utilization", "kv_occupancy_mean", "slo_ttft_attainment",
+              "slo_tpot_attainment", "slo_latency_attainment", "slo_attainment"});
   const double duration_s = to_seconds(info.end_time);
   const double measured_s = to_seconds(info.end_time - scenario.warmup);
   double busy_s = 0;
@@ -32,6 +38,20 @@ CsvTable summary_table(const Scenario& scenario, const Metrics& m, const RunInfo
   const PowerSummary& p = info.power;
   const auto per_token = [&](double total) {
     return m.output_tokens_completed > 0 ? total / static_cast<double>(m.output_tokens_completed) : 0.0;
+  };
+  // Time averages over replicas of the activity integrals (exact, from piecewise-constant reports).
+  const auto replica_mean = [&](double ReplicaUsage::*field) {
+    if (m.replicas.empty() || duration_s <= 0) return 0.0;
+    double sum = 0.0;
+    for (const auto& r : m.replicas) sum += r.*field;
+    return sum / (duration_s * static_cast<double>(m.replicas.size()));
+  };
+  // Share of completed requests (after warmup) meeting a target; empty when there is no target.
+  const SimTime any_slo = std::min({scenario.slo.ttft, scenario.slo.tpot, scenario.slo.latency});
+  const auto slo_share = [&](SimTime target, std::uint64_t met) {
+    const auto n = m.latency_s.moments.count();
+    if (target == kTimeNever || n == 0) return std::numeric_limits<double>::quiet_NaN();
+    return static_cast<double>(met) / static_cast<double>(n);
   };
   // Revenue is each user's plan price prorated to the run; the users' costs are the fully loaded view.
   double revenue = 0.0, users_cost = 0.0, marginal_cost = 0.0;
@@ -71,7 +91,22 @@ CsvTable summary_table(const Scenario& scenario, const Metrics& m, const RunInfo
              p.bill.total_usd(), p.emissions_kg_co2e, per_token(p.energy_facility_kwh * kJoulesPerKwh),
              per_token(p.bill.total_usd() * 1e6), revenue, revenue - p.bill.total_usd(), users_cost,
              info.attribution.fully_loaded_unallocated_usd, marginal_cost, info.attribution.marginal_unallocated_usd,
-             users_above, jain_index(tally.shares)});
+             users_above, jain_index(tally.shares), replica_mean(&ReplicaUsage::compute_s),
+             replica_mean(&ReplicaUsage::memory_bw_s), replica_mean(&ReplicaUsage::kv_s),
+             slo_share(scenario.slo.ttft, m.slo_ttft_met), slo_share(scenario.slo.tpot, m.slo_tpot_met),
+             slo_share(scenario.slo.latency, m.slo_latency_met), slo_share(any_slo, m.slo_all_met)});
+  return t;
+}
+
+CsvTable replicas_table(const Scenario& scenario, const Metrics& m, const RunInfo& info) {
+  CsvTable t({"replica", "gpus", "busy_fraction", "compute_utilization", "memory_bw_utilization", "kv_occupancy_mean"});
+  const double duration_s = to_seconds(info.end_time);
+  const auto gpus = static_cast<std::int64_t>(scenario.serving->gpus_per_replica());
+  for (std::size_t i = 0; i < m.replicas.size(); ++i) {
+    const ReplicaUsage& r = m.replicas[i];
+    t.add_row({static_cast<std::int64_t>(i), gpus, r.busy_s / duration_s, r.compute_s / duration_s,
+               r.memory_bw_s / duration_s, r.kv_s / duration_s});
+  }
   return t;
 }
 
@@ -112,6 +147,7 @@ void write_run_outputs(const std::filesystem::path& dir, const Scenario& scenari
   const std::string classes = classes_table(scenario, sim.metrics(), info, sim.attribution()).to_string();
   write_file_atomic(dir / "summary.csv", summary);
   write_file_atomic(dir / "users.csv", users);
+  write_file_atomic(dir / "replicas.csv", replicas_table(scenario, sim.metrics(), info).to_string());
   write_file_atomic(dir / "plans.csv", plans);
   write_file_atomic(dir / "classes.csv", classes);
   write_file_atomic(dir / "run.json", json);

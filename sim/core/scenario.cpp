@@ -32,6 +32,7 @@ static Scenario read_scenario(const ConfigNode& root, const Registries& registri
   read_cluster_section(root, registries, s);
   read_workload_section(root, registries, s);
   read_policy_section(root, registries, s);
+  read_slo_section(root, s);
   read_power_section(root, registries, s);
 
   root.check_unknown_keys();

@@ -15,6 +15,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
       streams_(seed),
       metrics_(scenario.total_users(), scenario.replicas, scenario.warmup) {
   streams_.set_draw_sink(engine_.random_draw_sink());  // the event fingerprint covers every random draw
+  metrics_.set_slo(scenario.slo.ttft, scenario.slo.tpot, scenario.slo.latency);
   observers_.push_back(&metrics_);
   // The meters exist before the replicas, which report to them from their first event on.
   if (scenario.power) {

@@ -57,7 +57,7 @@ TEST_CASE("outputs: every CSV column is documented in docs/outputs.md", "[analys
   Simulation sim(s, s.seed);
   const RunInfo info = sim.run();
   write_run_outputs(dir, s, sim, info);
-  for (const char* f : {"summary.csv", "users.csv", "plans.csv", "timeseries.csv", "sites.csv"}) {
+  for (const char* f : {"summary.csv", "users.csv", "plans.csv", "replicas.csv", "timeseries.csv", "sites.csv"}) {
     REQUIRE(fs::exists(dir / f));
     check_documented(f, test::read_file(dir / f), doc);
   }

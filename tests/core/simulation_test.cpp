@@ -54,3 +54,26 @@ TEST_CASE("a run with warmup excludes early requests from latency statistics onl
   CHECK(sim.metrics().latency_s.moments.count() < sim.metrics().completed);
   CHECK(sim.metrics().latency_s.moments.count() > sim.metrics().completed / 3);
 }
+
+TEST_CASE("SLO attainment counts completed requests meeting each target", "[core][slo]") {
+  // No queueing (many servers), first token exactly 0.5 s and completion exactly 1 s after creation.
+  const std::vector<std::string> base = {"duration=1h", "warmup=0", "cluster.serving.concurrency=1000",
+                                         "cluster.serving.first_token_delay=500ms"};
+  auto run = [&](std::vector<std::string> extra) {
+    auto sets = base;
+    sets.insert(sets.end(), extra.begin(), extra.end());
+    const Scenario s = test::load("scenarios/md1.yaml", sets);
+    Simulation sim(s, 1);
+    sim.run();
+    return sim.metrics();
+  };
+  const Metrics met = run({"slo.ttft=500ms", "slo.latency=1s"});
+  CHECK(met.completed > 1000);
+  CHECK(met.slo_ttft_met == met.latency_s.moments.count());
+  CHECK(met.slo_latency_met == met.latency_s.moments.count());
+  CHECK(met.slo_all_met == met.latency_s.moments.count());
+  const Metrics missed = run({"slo.ttft=499ms"});
+  CHECK(missed.slo_ttft_met == 0);
+  CHECK(missed.slo_all_met == 0);
+  CHECK(missed.slo_latency_met == missed.latency_s.moments.count());  // no latency target: always met
+}

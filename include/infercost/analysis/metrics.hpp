@@ -35,6 +35,12 @@ struct ReplicaUsage {
 class Metrics : public ActivityObserver {
  public:
   Metrics(std::uint32_t users, std::uint32_t replicas, SimTime warmup);
+  /// Sets latency targets (ns; kTimeNever: none) whose attainment is counted.
+  void set_slo(SimTime ttft, SimTime tpot, SimTime latency) {
+    slo_ttft_ = ttft;
+    slo_tpot_ = tpot;
+    slo_latency_ = latency;
+  }
 
   void on_created(const Request& r);
   void on_throttled(const Request& r);
@@ -49,11 +55,14 @@ class Metrics : public ActivityObserver {
   std::uint64_t input_tokens_completed = 0, output_tokens_completed = 0;
   std::uint64_t users_left = 0;  ///< users who left after an exhausted usage cap
   LatencyStats latency_s, ttft_s, tpot_s, queue_wait_s;
+  /// Completed requests after warmup meeting each target, and meeting all the configured ones.
+  std::uint64_t slo_ttft_met = 0, slo_tpot_met = 0, slo_latency_met = 0, slo_all_met = 0;
   std::vector<UserCounters> users;
   std::vector<ReplicaUsage> replicas;
 
  private:
   SimTime warmup_;
+  SimTime slo_ttft_ = kTimeNever, slo_tpot_ = kTimeNever, slo_latency_ = kTimeNever;
 };
 
 }  // namespace infercost

@@ -11,6 +11,9 @@ namespace infercost {
 /// The one-row summary of a run.
 CsvTable summary_table(const Scenario& scenario, const Metrics& metrics, const RunInfo& info);
 
+/// replicas.csv: each replica's time-averaged busy fraction, compute and HBM-bandwidth utilization, KV occupancy.
+CsvTable replicas_table(const Scenario& scenario, const Metrics& metrics, const RunInfo& info);
+
 /// run.json: version, scenario hash, seed, wall seconds, events, events/s, fingerprint, simulated requests,
 /// simulated requests and seconds per wall second, peak resident memory.
 std::string run_json(const Scenario& scenario, const RunInfo& info);

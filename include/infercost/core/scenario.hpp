@@ -37,6 +37,14 @@ struct UserClassConfig {
   ClientConfig client;  ///< how these users' clients react to refusals (`client:`)
 };
 
+/// Service-level objectives: a completed request meets a target when its latency is at most the target
+/// (kTimeNever: no target).
+struct SloConfig {
+  SimTime ttft = kTimeNever;     ///< time to first token, from creation
+  SimTime tpot = kTimeNever;     ///< mean time per output token after the first
+  SimTime latency = kTimeNever;  ///< end to end, from creation
+};
+
 /// Everything a run needs.
 struct Scenario {
   std::string name;
@@ -49,6 +57,8 @@ struct Scenario {
   std::uint32_t replicas = 1;
   std::shared_ptr<const ServingModelConfig> serving;
   std::shared_ptr<const RouterConfig> router;
+
+  SloConfig slo;        ///< latency targets for SLO attainment (`slo:`)
 
   std::vector<PlanConfig> plans;
   std::vector<UserClassConfig> classes;
@@ -66,6 +76,7 @@ struct Scenario {
 // Each concern reads its own section of the scenario (sim/<concern>/*_config.cpp).
 void read_cluster_section(const ConfigNode& root, const Registries& registries, Scenario& scenario);
 void read_workload_section(const ConfigNode& root, const Registries& registries, Scenario& scenario);
+void read_slo_section(const ConfigNode& root, Scenario& scenario);
 void read_policy_section(const ConfigNode& root, const Registries& registries, Scenario& scenario);
 void read_power_section(const ConfigNode& root, const Registries& registries, Scenario& scenario);
 
