@@ -112,6 +112,7 @@ void Simulation::submit(Request& request) {
   const AdmissionDecision decision = policy_->decide(request, now);
   if (!decision.admit) {
     metrics_.on_throttled(request);
+    if (power_) power_->count_refusal(now);
     source_of(request).on_rejected(request, decision);
     return;
   }
@@ -141,7 +142,10 @@ void Simulation::on_completed(Request& request, SimTime now) {
   request.outcome = RequestOutcome::kCompleted;
   metrics_.on_finished(request, now);
   policy_->on_completed(request, now);
-  if (request.replica != UINT32_MAX) router_->on_done(request.replica);
+  if (request.replica != UINT32_MAX) {
+    router_->on_done(request.replica);
+    if (power_) power_->count_completion(request.replica, now);
+  }
   source_of(request).on_completed(request);
   release(request);
 }

@@ -45,8 +45,9 @@ FacilityMeter::FacilityMeter(const PowerConfig& config, Engine& engine, std::uin
     : config_(config),
       engine_(engine),
       timeseries_({"time_s", "site", "it_power_w", "cooling_power_w", "facility_power_w", "pue", "ambient_c",
-                   "price_usd_per_kwh", "carbon_g_per_kwh", "utilization", "running", "queued"}) {
+                   "price_usd_per_kwh", "carbon_g_per_kwh", "utilization", "running", "queued", "throughput_rps", "rejections"}) {
   sites_.resize(config.sites.size());
+  completions_by_window_.resize(config.sites.size());
   std::uint32_t node_count = 0;
   for (std::uint32_t s = 0; s < sites_.size(); ++s) {
     SiteState& site = sites_[s];
@@ -290,6 +291,26 @@ void FacilityMeter::sample(SiteState& site, SimTime from, SimTime to, const Faci
   }
 }
 
+std::uint64_t FacilityMeter::window_count(const std::vector<std::uint64_t>& counts, SimTime start) const {
+  const auto w = static_cast<std::size_t>(start / config_.timeseries_interval);
+  return w < counts.size() ? counts[w] : 0;
+}
+
+void FacilityMeter::count_completion(std::uint32_t replica, SimTime now) {
+  if (config_.timeseries_interval <= 0) return;
+  auto& counts = completions_by_window_[replicas_[replica].site];
+  const auto w = static_cast<std::size_t>(now / config_.timeseries_interval);
+  if (w >= counts.size()) counts.resize(w + 1, 0);
+  ++counts[w];
+}
+
+void FacilityMeter::count_refusal(SimTime now) {
+  if (config_.timeseries_interval <= 0) return;
+  const auto w = static_cast<std::size_t>(now / config_.timeseries_interval);
+  if (w >= refusals_by_window_.size()) refusals_by_window_.resize(w + 1, 0);
+  ++refusals_by_window_[w];
+}
+
 void FacilityMeter::emit_sample(std::uint32_t index, SimTime start) {
   SiteState& site = sites_[index];
   Sample& s = site.sample;
@@ -302,7 +323,8 @@ void FacilityMeter::emit_sample(std::uint32_t index, SimTime start) {
                          mean(s.ambient_varies, s.ambient_first, s.ambient_cs),
                          mean(s.price_varies, s.price_first, s.price_s),
                          mean(s.carbon_varies, s.carbon_first, s.carbon_s), s.util_s / d, s.running_s / d,
-                         s.queued_s / d});
+                         s.queued_s / d, static_cast<double>(window_count(completions_by_window_[index], start)) / d,
+                         static_cast<std::int64_t>(window_count(refusals_by_window_, start))});
   }
   s = Sample{};
 }

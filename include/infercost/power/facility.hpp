@@ -150,6 +150,10 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   // FacilityPowerSignal (power-aware admission): all sites together.
   double facility_power_w(SimTime now) const override;
   double power_budget_w(SimTime now) const override;
+  /// Counts, for timeseries.csv only, a request completed at `replica` now (throughput per window).
+  void count_completion(std::uint32_t replica, SimTime now);
+  /// Counts, for timeseries.csv only, a submission the policy refused now (whole service).
+  void count_refusal(SimTime now);
   /// Closes every integral at `end` and returns the run's results; call once.
   PowerSummary finish(SimTime end);
   const std::vector<SiteSummary>& site_summaries() const { return site_summaries_; }
@@ -212,6 +216,7 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   void integrate(SimTime from, SimTime to);
   void sample(SiteState& site, SimTime from, SimTime to, const FacilityPower& fp);
   void emit_sample(std::uint32_t site, SimTime start);
+  std::uint64_t window_count(const std::vector<std::uint64_t>& counts, SimTime start) const;
   void apply(std::uint32_t replica, const ReplicaActivity& activity, bool off);
   void wake(std::uint32_t replica, SimTime now);
   void update_nodes(std::uint32_t replica, int busy_delta, int off_delta);
@@ -226,6 +231,9 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   double peak_facility_w_ = 0.0;
   bool finished_ = false;
   CsvTable timeseries_;
+  // Per-window event counts for timeseries.csv, indexed by time / interval (kept apart from the integrals).
+  std::vector<std::vector<std::uint64_t>> completions_by_window_;  ///< [site][window]
+  std::vector<std::uint64_t> refusals_by_window_;                  ///< [window]
   std::vector<SiteSummary> site_summaries_;
   PowerSummary summary_;
 };
