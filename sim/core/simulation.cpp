@@ -27,7 +27,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   replicas_.reserve(scenario.replicas);
   for (std::uint32_t i = 0; i < scenario.replicas; ++i) {
     replicas_.push_back(scenario.serving->make_replica(
-        ReplicaContext{engine_, *this, *this, streams_.stream("replica", i), i, attribution_.get()}));
+        ReplicaContext{engine_, *this, *this, streams_.stream("replica", i), i, attribution_.get(), power_.get()}));
     replica_ptrs_.push_back(replicas_.back().get());
   }
   router_ = scenario.router->make_router(streams_.stream("router"));

@@ -28,6 +28,7 @@ namespace infercost {
 namespace {
 
 constexpr std::uint32_t kStepEnd = 0;
+constexpr std::uint32_t kWoken = 1;
 
 /// One admitted request.
 struct Sequence {
@@ -44,7 +45,7 @@ struct Sequence {
 };
 
 /// What the step in flight is.
-enum class StepKind : std::uint8_t { kNone, kSingle, kDecodeRun };
+enum class StepKind : std::uint8_t { kNone, kSingle, kDecodeRun, kWaking };
 
 class ContinuousBatchingReplica final : public Replica {
  public:
@@ -54,15 +55,27 @@ class ContinuousBatchingReplica final : public Replica {
         predictor_(predictor),
         queue_(std::move(queue)),
         ctx_(std::move(context)),
-        kv_(settings.kv.blocks, settings.kv.block_size_tokens) {}
+        kv_(settings.kv.blocks, settings.kv.block_size_tokens) {
+    weight_bytes_per_gpu_ = iteration_work(s_.layout, BatchShape{}).weight_bytes_per_gpu;
+    BatchShape one_token;
+    one_token.context_tokens = 1;
+    kv_bytes_per_token_per_gpu_ = iteration_work(s_.layout, one_token).kv_bytes_per_gpu;
+  }
 
   void submit(Request& request) override {
     limit_lengths(request);
     queue_->push(request, ctx_.engine.now());
     if (in_callbacks_) return;  // the step being finished schedules the next one
     if (step_ == StepKind::kNone) {
-      schedule_next();
-      return;
+      // Work on an idle replica waits for its GPUs to wake (docs/models-power.md, "Power-state transitions").
+      const SimTime wake = ctx_.power ? ctx_.power->wake_delay(ctx_.index) : 0;
+      if (wake <= 0) {
+        schedule_next();
+        return;
+      }
+      step_ = StepKind::kWaking;
+      step_start_ = ctx_.engine.now();
+      schedule_end(step_start_ + wake, kWoken);
     }
     if (step_ == StepKind::kDecodeRun && run_iterations_ > 1) maybe_cut_run();
     activity_.queued = static_cast<std::uint32_t>(queue_->size());
@@ -76,8 +89,11 @@ class ContinuousBatchingReplica final : public Replica {
   std::uint32_t gpus() const override { return s_.layout.gpus(); }
 
   void on_event(Engine&, std::uint32_t kind, std::uint64_t) override {
-    if (kind != kStepEnd) return;
-    finish_step();
+    if (kind == kWoken) {
+      schedule_next();
+    } else if (kind == kStepEnd) {
+      finish_step();
+    }
   }
 
  private:
@@ -243,9 +259,10 @@ class ContinuousBatchingReplica final : public Replica {
     step_ = StepKind::kSingle;
     run_iterations_ = 1;
     step_start_ = now;
-    schedule_end(now + std::max<SimTime>(1, from_seconds(t.time_s)));
     set_activity(prefill && decode ? GpuPhase::kMixed : (prefill ? GpuPhase::kPrefill : GpuPhase::kDecode), t.time_s,
                  t.busy_s, w.flops_per_gpu, w.bytes_per_gpu());
+    step_slowdown_ = read_slowdown();
+    schedule_end(now + std::max<SimTime>(1, from_seconds(t.time_s * step_slowdown_)));
     report();
   }
 
@@ -291,15 +308,23 @@ class ContinuousBatchingReplica final : public Replica {
     step_ = StepKind::kDecodeRun;
     run_iterations_ = k;
     step_start_ = now;
-    schedule_end(now + std::max<SimTime>(1, from_seconds(series_.sum_s(k))));
     set_run_activity(0, k);
+    step_slowdown_ = read_slowdown();
+    schedule_end(now + std::max<SimTime>(1, run_offset(k)));
     report();
   }
 
-  void schedule_end(SimTime end) {
+  void schedule_end(SimTime end, std::uint32_t kind = kStepEnd) {
     step_end_ = end;
-    pending_ = ctx_.engine.schedule_at(end, *this, kStepEnd, 0);
+    pending_ = ctx_.engine.schedule_at(end, *this, kind, 0);
   }
+
+  /// The power cap's slowdown of the work just set in activity_, read afresh for every step because a policy may
+  /// change the cap. A step keeps the factor it started with (a cap change applies from the next step).
+  double read_slowdown() const { return ctx_.power ? ctx_.power->slowdown(ctx_.index, activity_) : 1.0; }
+
+  /// Time from the start of the current run to the end of its iteration i-1 (slowed down by the cap), ns.
+  SimTime run_offset(std::uint64_t i) const { return from_seconds(series_.sum_s(i) * step_slowdown_); }
 
   /// An arrival during a run: if the waiting queue's first request could be admitted at the end of the iteration in
   /// progress, the run stops there (the iterations before it are unchanged).
@@ -308,11 +333,11 @@ class ContinuousBatchingReplica final : public Replica {
     std::uint64_t lo = 0, hi = run_iterations_;  // largest i with end of iteration i-1 <= elapsed
     while (lo < hi) {
       const std::uint64_t mid = lo + (hi - lo + 1) / 2;
-      if (from_seconds(series_.sum_s(mid)) <= elapsed) lo = mid;
+      if (run_offset(mid) <= elapsed) lo = mid;
       else hi = mid - 1;
     }
     const std::uint64_t done = lo;
-    const std::uint64_t cut = (done >= 1 && from_seconds(series_.sum_s(done)) == elapsed) ? done : done + 1;
+    const std::uint64_t cut = (done >= 1 && run_offset(done) == elapsed) ? done : done + 1;
     if (cut >= run_iterations_) return;
     if (!front_admissible_after(cut)) return;
     for (Sequence& seq : running_) {
@@ -325,7 +350,7 @@ class ContinuousBatchingReplica final : public Replica {
     }
     ctx_.engine.cancel(pending_);
     run_iterations_ = cut;
-    schedule_end(step_start_ + std::max<SimTime>(1, from_seconds(series_.sum_s(cut))));
+    schedule_end(step_start_ + std::max<SimTime>(1, run_offset(cut)));
     set_run_activity(done, cut);
   }
 
@@ -346,6 +371,7 @@ class ContinuousBatchingReplica final : public Replica {
   void finish_step() {
     const SimTime now = ctx_.engine.now();
     const std::uint64_t k = run_iterations_;
+    report_work(now);
     std::vector<Request*> first_tokens, completed;
     std::size_t keep = 0;
     for (std::size_t i = 0; i < running_.size(); ++i) {
@@ -385,6 +411,43 @@ class ContinuousBatchingReplica final : public Replica {
     for (Request* r : completed) ctx_.listener.on_completed(*r, now);
     in_callbacks_ = false;
     schedule_next();
+  }
+
+  // ---- cost attribution (docs/attribution.md) -------------------------------------------------------------------
+
+  /// Reports the step that ends at `end` as one work span. A request's work is expressed in seconds of the
+  /// resource that bounds it at peak: a prefill chunk's FLOPs at peak FLOP/s; a decode token's bytes (its equal
+  /// share of the weights read once per iteration plus its own KV cache) at peak HBM bandwidth. Over a closed-form
+  /// run of K iterations the bytes are summed exactly: K·W/B + kv·Σ_{k<K}(c + 1 + k).
+  void report_work(SimTime end) {
+    if (ctx_.work == nullptr || end <= step_start_) return;
+    shares_.clear();
+    const double per_flop_s = 1.0 / s_.layout.peak_flops_per_s();
+    const double per_byte_s = 1.0 / s_.layout.gpu.memory_bandwidth_bytes_per_s;
+    if (step_ == StepKind::kDecodeRun) {
+      const double iterations = static_cast<double>(run_iterations_);
+      const double weights_each = iterations * weight_bytes_per_gpu_ / run_shape_.sequences;
+      for (const Sequence& seq : running_) {
+        if (!seq.decode_in_step) continue;
+        const double kv_tokens = affine_sum(static_cast<double>(seq.computed + 1), 1.0, 0.0, iterations);
+        shares_.push_back(WorkShare{seq.request, (weights_each + kv_bytes_per_token_per_gpu_ * kv_tokens) * per_byte_s});
+      }
+    } else {
+      std::uint32_t decodes = 0;
+      for (const Sequence& seq : running_) decodes += seq.chunk == 0 && seq.decode_in_step ? 1 : 0;
+      for (const Sequence& seq : running_) {
+        if (seq.chunk > 0) {
+          BatchShape chunk;
+          add_prefill_chunk(chunk, seq.computed, seq.chunk);
+          shares_.push_back(WorkShare{seq.request, iteration_work(s_.layout, chunk).flops_per_gpu * per_flop_s});
+        } else if (seq.decode_in_step) {
+          const double bytes = weight_bytes_per_gpu_ / decodes +
+                               kv_bytes_per_token_per_gpu_ * static_cast<double>(seq.computed + 1);
+          shares_.push_back(WorkShare{seq.request, bytes * per_byte_s});
+        }
+      }
+    }
+    if (!shares_.empty()) ctx_.work->on_work(ctx_.index, step_start_, end, shares_);
   }
 
   // ---- activity ------------------------------------------------------------------------------------------------
@@ -433,7 +496,11 @@ class ContinuousBatchingReplica final : public Replica {
   DecodeSeries series_;
   BatchShape run_shape_;
   ReplicaActivity activity_;
+  double step_slowdown_ = 1.0;  ///< power-cap slowdown of the step in flight
   bool in_callbacks_ = false;
+  double weight_bytes_per_gpu_ = 0.0;        ///< weights streamed once per iteration, bytes
+  double kv_bytes_per_token_per_gpu_ = 0.0;  ///< KV bytes one context token reads per iteration, bytes
+  std::vector<WorkShare> shares_;            ///< reused by report_work
 };
 
 }  // namespace

@@ -115,7 +115,7 @@ struct SiteSummary {
 /// state changes, by exact integer watt x nanosecond products for IT power). Also an EventHandler for the
 /// idle -> off transitions. Sampling for timeseries.csv keeps its own sums and never alters the results.
 class FacilityMeter final : public ActivityObserver, public EventHandler, public PowerBudgetView,
-                            public FacilityPowerSignal {
+                            public FacilityPowerSignal, public PowerGovernor {
  public:
   FacilityMeter(const PowerConfig& config, Engine& engine, std::uint32_t replicas);
 
@@ -130,11 +130,11 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   const GpuPowerModel& gpu_model(std::uint32_t site) const { return sites_[site].model; }
   /// How much longer `replica`'s work takes under its site's cap while doing `activity` (1 without a cap).
   /// The serving model multiplies each iteration's duration by this before scheduling it.
-  double slowdown(std::uint32_t replica, const ReplicaActivity& activity) const {
+  double slowdown(std::uint32_t replica, const ReplicaActivity& activity) const override {
     return sites_[replicas_[replica].site].model.slowdown(activity);
   }
   /// How long `replica` needs before it can work: the wake time if its GPUs are off, else 0.
-  SimTime wake_delay(std::uint32_t replica) const;
+  SimTime wake_delay(std::uint32_t replica) const override;
   /// Per-GPU power `replica` draws now, in watts (after its latest activity report).
   double gpu_power_w(std::uint32_t replica) const { return static_cast<double>(replicas_[replica].gpu_uw) * 1e-6; }
   /// Whether `replica`'s GPUs are off.

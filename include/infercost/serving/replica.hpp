@@ -13,6 +13,7 @@
 namespace infercost {
 
 struct GpuSpec;
+class WaitQueueConfig;
 
 /// Receives the milestones of requests from replicas.
 class RequestListener {
@@ -60,6 +61,16 @@ class WorkObserver {
   virtual void on_work(std::uint32_t replica, SimTime start, SimTime end, std::span<const WorkShare> shares) = 0;
 };
 
+/// What a replica asks the power model before it works (docs/models-power.md, "Integration contract").
+class PowerGovernor {
+ public:
+  virtual ~PowerGovernor() = default;
+  /// Factor (>= 1) by which `replica`'s work doing `activity` takes longer under its power cap now.
+  virtual double slowdown(std::uint32_t replica, const ReplicaActivity& activity) const = 0;
+  /// How long `replica` needs before it can start work (its GPUs waking from off), 0 when awake.
+  virtual SimTime wake_delay(std::uint32_t replica) const = 0;
+};
+
 /// What a replica needs from the simulation.
 struct ReplicaContext {
   Engine& engine;
@@ -68,6 +79,8 @@ struct ReplicaContext {
   RandomStream rng;             ///< the replica's own stream
   std::uint32_t index = 0;      ///< replica index in the pool
   WorkObserver* work = nullptr; ///< where to report work spans (may be null)
+  const PowerGovernor* power = nullptr;          ///< power caps and wake-ups (may be null: no cap, always awake)
+  const WaitQueueConfig* queue_order = nullptr;  ///< overrides the serving model's queue order (the policy set's)
 };
 
 /// One model instance serving requests.
