@@ -114,6 +114,7 @@ class ContinuousBatchingReplica final : public Replica {
   void schedule_next() {
     step_ = StepKind::kNone;
     for (int pass = 0; pass < 3; ++pass) {
+      preempt_for_priority();
       std::uint64_t budget = s_.max_num_batched_tokens;
       if (!s_.chunked_prefill) {
         if (admit_waiting(budget) > 0) {
@@ -156,6 +157,48 @@ class ContinuousBatchingReplica final : public Replica {
     report();
   }
 
+  /// Tokens the next admission of `r` prefills: its prompt, plus what it had generated before a preemption.
+  std::uint32_t prompt_of(const Request& r) const {
+    const auto resumed = resumed_.find(r.id);
+    return input_of(r) + (resumed == resumed_.end() ? 0 : resumed->second);
+  }
+
+  /// Running sequences the queue's first request may preempt (priority with preempt_lower_plans), and the blocks
+  /// they hold.
+  std::pair<std::size_t, std::uint64_t> outranked(const Request& waiting) const {
+    std::size_t n = 0;
+    std::uint64_t blocks = 0;
+    for (const Sequence& seq : running_) {
+      if (queue_->outranks(waiting, *seq.request)) {
+        ++n;
+        blocks += seq.blocks;
+      }
+    }
+    return {n, blocks};
+  }
+
+  /// When the queue's first request cannot be admitted (no sequence slot or KV blocks) but outranks running
+  /// requests whose eviction would make room, preempts them (recompute), lowest rank first and newest first within
+  /// a rank, until it fits (docs/models-policy.md, "Priority by plan").
+  void preempt_for_priority() {
+    Request* r = queue_->front();
+    if (r == nullptr) return;
+    const std::uint64_t need = kv_.blocks_for(prompt_of(*r)) + s_.watermark_blocks;
+    const auto fits = [&] { return running_.size() < s_.max_num_seqs && need <= kv_.free(); };
+    if (fits()) return;
+    const auto [victims, blocks] = outranked(*r);
+    if (victims == 0 || need > kv_.free() + blocks) return;
+    while (!fits()) {
+      std::size_t victim = running_.size();
+      for (std::size_t i = running_.size(); i-- > 0;) {
+        if (!queue_->outranks(*r, *running_[i].request)) continue;
+        if (victim == running_.size() || queue_->outranks(*running_[victim].request, *running_[i].request)) victim = i;
+      }
+      if (victim == running_.size()) return;
+      preempt(victim);
+    }
+  }
+
   /// Admits waiting requests in queue order while they fit; returns how many.
   std::uint32_t admit_waiting(std::uint64_t& budget) {
     const SimTime now = ctx_.engine.now();
@@ -176,6 +219,7 @@ class ContinuousBatchingReplica final : public Replica {
         break;
       }
       queue_->pop_front();
+      queue_->on_served(*r, prompt, 0);
       kv_.try_allocate(need);
       budget -= std::min<std::uint64_t>(budget, chunk);
       Sequence seq;
@@ -356,16 +400,18 @@ class ContinuousBatchingReplica final : public Replica {
 
   bool front_admissible_after(std::uint64_t cut) {
     Request* r = queue_->front();
-    if (r == nullptr || running_.size() >= s_.max_num_seqs) return false;
+    if (r == nullptr) return false;
     std::uint64_t released = 0;
     for (const Sequence& seq : running_) {
       if (!seq.decode_in_step) continue;
       const std::uint64_t need = kv_.blocks_for(seq.computed + cut);
       if (seq.blocks > need) released += seq.blocks - need;
     }
-    const auto resumed = resumed_.find(r->id);
-    const std::uint32_t prompt = input_of(*r) + (resumed == resumed_.end() ? 0 : resumed->second);
-    return kv_.blocks_for(prompt) + s_.watermark_blocks <= kv_.free() + released;
+    const std::uint64_t need = kv_.blocks_for(prompt_of(*r)) + s_.watermark_blocks;
+    if (running_.size() < s_.max_num_seqs && need <= kv_.free() + released) return true;
+    // Priority preemption: the run stops where evicting lower plans lets the request in (blocks counted whole).
+    const auto [victims, blocks] = outranked(*r);
+    return victims > 0 && need <= kv_.free() + released + blocks;
   }
 
   void finish_step() {
@@ -376,11 +422,10 @@ class ContinuousBatchingReplica final : public Replica {
     std::size_t keep = 0;
     for (std::size_t i = 0; i < running_.size(); ++i) {
       Sequence seq = running_[i];
-      std::uint64_t prefill_served = 0, decode_served = 0;
+      std::uint64_t decode_served = 0;
       if (seq.chunk > 0) {
         seq.prefilled += seq.chunk;
         seq.computed += seq.chunk;
-        prefill_served = seq.chunk;
         seq.chunk = 0;
         if (seq.prefilled == seq.prompt_tokens) {
           // The iteration that finishes the prompt samples the next token.
@@ -395,7 +440,7 @@ class ContinuousBatchingReplica final : public Replica {
         decode_served = k;
       }
       seq.decode_in_step = false;
-      if (prefill_served + decode_served > 0) queue_->on_served(*seq.request, prefill_served, decode_served);
+      if (decode_served > 0) queue_->on_served(*seq.request, 0, decode_served);
       if (seq.decoding && seq.generated >= seq.target) {
         kv_.release(seq.blocks);
         completed.push_back(seq.request);
@@ -511,8 +556,10 @@ ContinuousBatchingConfig::ContinuousBatchingConfig(ContinuousBatchingSettings se
     : settings_(std::move(settings)), predictor_(std::move(predictor)), queue_order_(std::move(queue_order)) {}
 
 std::unique_ptr<Replica> ContinuousBatchingConfig::make_replica(ReplicaContext context) const {
-  return std::make_unique<ContinuousBatchingReplica>(settings_, *predictor_, queue_order_->make_queue(),
-                                                     std::move(context));
+  // A policy set's queue order, when the simulation passes one, replaces the serving model's `queue_order:`.
+  std::unique_ptr<WaitQueue> queue =
+      context.queue_order ? context.queue_order->make_queue() : queue_order_->make_queue();
+  return std::make_unique<ContinuousBatchingReplica>(settings_, *predictor_, std::move(queue), std::move(context));
 }
 
 std::string ContinuousBatchingConfig::describe() const {

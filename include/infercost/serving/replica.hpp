@@ -108,6 +108,8 @@ class ServingModelConfig {
   /// The GPU the replicas run on (TDP, idle power, capex for the power and cost models); nullptr when the model
   /// does not name one (the `fixed` model).
   virtual const GpuSpec* gpu_spec() const { return nullptr; }
+  /// Whether replicas order their waiting queue by ReplicaContext::queue_order (a policy set's `queue:`).
+  virtual bool applies_queue_order() const { return false; }
 };
 
 }  // namespace infercost
