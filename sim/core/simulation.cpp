@@ -7,6 +7,7 @@
 #include "infercost/io/resources.hpp"
 #include "infercost/policy/queue_order.hpp"
 #include "infercost/power/site_router.hpp"
+#include "infercost/serving/ttft_predictor.hpp"
 #include "infercost/serving/wait_queue.hpp"
 
 namespace infercost {
@@ -43,7 +44,8 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   if (power_) {
     if (auto* r = dynamic_cast<PowerAwareRouter*>(router_.get())) r->attach(*power_);
   }
-  policy_ = scenario.policy->make_policy(AdmissionContext{&streams_, replica_ptrs_, nullptr, power_.get()});
+  if (scenario.serving->predicts_ttft()) ttft_ = std::make_unique<PoolTtftPredictor>(replica_ptrs_);
+  policy_ = scenario.policy->make_policy(AdmissionContext{&streams_, replica_ptrs_, ttft_.get(), power_.get()});
 
   std::uint32_t first_user = 0;
   user_class_of_.reserve(scenario.total_users());

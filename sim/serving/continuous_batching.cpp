@@ -65,6 +65,7 @@ class ContinuousBatchingReplica final : public Replica {
   void submit(Request& request) override {
     limit_lengths(request);
     queue_->push(request, ctx_.engine.now());
+    queued_prompt_tokens_ += input_of(request);
     if (in_callbacks_) return;  // the step being finished schedules the next one
     if (step_ == StepKind::kNone) {
       // Work on an idle replica waits for its GPUs to wake (docs/models-power.md, "Power-state transitions").
@@ -86,6 +87,36 @@ class ContinuousBatchingReplica final : public Replica {
     return static_cast<std::uint32_t>(running_.size() + queue_->size());
   }
   double kv_load() const override { return kv_.occupancy(); }
+
+  /// Predicted TTFT (docs/models-serving.md, "Predicted TTFT"): the rest of the iteration in flight (or the wake-up),
+  /// plus the prefill work ahead of the request (unprefilled prompt tokens of running sequences and prompts of
+  /// waiting requests) at the throughput of full prefill batches of prompts like this one, plus its own prefill
+  /// iteration; all slowed down by the current power cap.
+  SimTime predicted_ttft(const Request& request, SimTime now) const override {
+    const std::uint64_t p = input_of(request);
+    std::uint64_t ahead = queued_prompt_tokens_;
+    for (const Sequence& seq : running_) ahead += seq.prompt_tokens - seq.prefilled - seq.chunk;
+    BatchShape alone;
+    add_prefill_chunk(alone, 0, p);
+    double ttft_s = predictor_.predict(alone).time_s;
+    if (ahead > 0) {
+      const std::uint64_t per_batch = std::max<std::uint64_t>(1, s_.max_num_batched_tokens / p);
+      BatchShape full;
+      for (std::uint64_t i = 0; i < per_batch; ++i) add_prefill_chunk(full, 0, p);
+      ttft_s += static_cast<double>(ahead) * predictor_.predict(full).time_s / static_cast<double>(per_batch * p);
+    }
+    SimTime residual = 0;
+    if (step_ == StepKind::kDecodeRun) {
+      residual = step_start_ + run_offset(iterations_begun(now - step_start_)) - now;
+    } else if (step_ != StepKind::kNone) {
+      residual = step_end_ - now;
+    }
+    ReplicaActivity prefill = activity_;
+    prefill.phase = GpuPhase::kPrefill;
+    prefill.compute_fraction = prefill.memory_bw_fraction = 0.0;  // the phase's default compute share
+    const double slow = ctx_.power ? ctx_.power->slowdown(ctx_.index, prefill) : 1.0;
+    return std::max<SimTime>(0, residual) + from_seconds(ttft_s * slow);
+  }
   std::uint32_t gpus() const override { return s_.layout.gpus(); }
 
   void on_event(Engine&, std::uint32_t kind, std::uint64_t) override {
@@ -219,6 +250,7 @@ class ContinuousBatchingReplica final : public Replica {
         break;
       }
       queue_->pop_front();
+      queued_prompt_tokens_ -= prompt;
       queue_->on_served(*r, prompt, 0);
       kv_.try_allocate(need);
       budget -= std::min<std::uint64_t>(budget, chunk);
@@ -271,6 +303,7 @@ class ContinuousBatchingReplica final : public Replica {
     if (seq.request->preemptions < std::numeric_limits<std::uint16_t>::max()) ++seq.request->preemptions;
     resumed_[seq.request->id] = seq.generated;
     queue_->requeue(*seq.request, ctx_.engine.now());
+    queued_prompt_tokens_ += prompt_of(*seq.request);
   }
 
   std::uint32_t mark_decodes() {
@@ -372,15 +405,25 @@ class ContinuousBatchingReplica final : public Replica {
 
   /// An arrival during a run: if the waiting queue's first request could be admitted at the end of the iteration in
   /// progress, the run stops there (the iterations before it are unchanged).
-  void maybe_cut_run() {
-    const SimTime elapsed = ctx_.engine.now() - step_start_;
+  /// Iterations of the current run completed by `elapsed` since its start.
+  std::uint64_t iterations_done(SimTime elapsed) const {
     std::uint64_t lo = 0, hi = run_iterations_;  // largest i with end of iteration i-1 <= elapsed
     while (lo < hi) {
       const std::uint64_t mid = lo + (hi - lo + 1) / 2;
       if (run_offset(mid) <= elapsed) lo = mid;
       else hi = mid - 1;
     }
-    const std::uint64_t done = lo;
+    return lo;
+  }
+  /// Iterations of the current run that have begun by `elapsed`: the run can stop at the end of the last of them.
+  std::uint64_t iterations_begun(SimTime elapsed) const {
+    const std::uint64_t done = iterations_done(elapsed);
+    return std::min(run_iterations_, (done >= 1 && run_offset(done) == elapsed) ? done : done + 1);
+  }
+
+  void maybe_cut_run() {
+    const SimTime elapsed = ctx_.engine.now() - step_start_;
+    const std::uint64_t done = iterations_done(elapsed);
     const std::uint64_t cut = (done >= 1 && run_offset(done) == elapsed) ? done : done + 1;
     if (cut >= run_iterations_) return;
     if (!front_admissible_after(cut)) return;
@@ -542,6 +585,7 @@ class ContinuousBatchingReplica final : public Replica {
   BatchShape run_shape_;
   ReplicaActivity activity_;
   double step_slowdown_ = 1.0;  ///< power-cap slowdown of the step in flight
+  std::uint64_t queued_prompt_tokens_ = 0;  ///< prompt tokens (recomputation included) of the waiting requests
   bool in_callbacks_ = false;
   double weight_bytes_per_gpu_ = 0.0;        ///< weights streamed once per iteration, bytes
   double kv_bytes_per_token_per_gpu_ = 0.0;  ///< KV bytes one context token reads per iteration, bytes

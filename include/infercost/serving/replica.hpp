@@ -94,6 +94,9 @@ class Replica : public EventHandler {
   virtual double kv_load() const { return 0.0; }
   /// Number of GPUs this replica occupies.
   virtual std::uint32_t gpus() const = 0;
+  /// Predicted delay from `now` until `request`'s first token if it were routed here now, ns (kTimeNever when the
+  /// model does not predict; see ServingModelConfig::predicts_ttft).
+  virtual SimTime predicted_ttft(const Request& /*request*/, SimTime /*now*/) const { return kTimeNever; }
 };
 
 /// A validated `serving:` configuration; builds the replicas of a pool.
@@ -110,6 +113,8 @@ class ServingModelConfig {
   virtual const GpuSpec* gpu_spec() const { return nullptr; }
   /// Whether replicas order their waiting queue by ReplicaContext::queue_order (a policy set's `queue:`).
   virtual bool applies_queue_order() const { return false; }
+  /// Whether replicas implement Replica::predicted_ttft (load shedding on predicted TTFT).
+  virtual bool predicts_ttft() const { return false; }
 };
 
 }  // namespace infercost
