@@ -28,8 +28,17 @@ const char* kOneGpu8b =
 TEST_CASE("continuous batching attribution adds up to the metered GPU energy on a shipped scenario",
           "[attribution][cb]") {
   const Registries reg = builtin_registries();
-  for (const char* extra : {"cluster.serving.exact_iterations=false", "cluster.serving.chunked_prefill=true"}) {
-    const Scenario s = load_scenario(INFERCOST_SOURCE_DIR "/scenarios/llama70b-h100.yaml", {"duration=20m", extra}, reg);
+  const std::vector<std::vector<std::string>> variants = {
+      {"cluster.serving.exact_iterations=false"},
+      {"cluster.serving.chunked_prefill=true"},
+      // Light load with GPUs that switch off when idle: power changes without reports, wake-up impulses.
+      {"workload.classes.0.users=20", "power.gpu.off_after=5s", "power.gpu.wake_time=2s", "power.gpu.wake_energy=500J"}};
+  for (const auto& variant : variants) {
+    std::vector<std::string> sets = {"duration=20m"};
+    sets.insert(sets.end(), variant.begin(), variant.end());
+    const std::string extra = variant.back();
+    const bool light = variant.size() > 1;
+    const Scenario s = load_scenario(INFERCOST_SOURCE_DIR "/scenarios/llama70b-h100.yaml", sets, reg);
     Simulation sim(s, s.seed);
     const RunInfo info = sim.run();
     const CostAttribution& a = sim.attribution();
@@ -45,7 +54,8 @@ TEST_CASE("continuous batching attribution adds up to the metered GPU energy on 
     CHECK(std::abs(users_j + a.unattributed_energy_j() - metered_j) <= 1e-9 * metered_j);
     CHECK(std::abs(users_j - a.attributed_energy_j()) <= 1e-9 * metered_j);
     // A loaded replica works most of the time; what is left unattributed is idle power.
-    CHECK(users_j > 0.5 * metered_j);
+    if (!light) CHECK(users_j > 0.5 * metered_j);
+    if (light) CHECK(info.power.gpu_wakes > 0);
     CHECK(std::abs(users_gpu_s - a.attributed_gpu_s()) <= 1e-9 * a.attributed_gpu_s());
     CHECK(a.attributed_gpu_s() <= 8.0 * to_seconds(info.end_time) * (1 + 1e-12));
   }

@@ -139,6 +139,13 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   double gpu_power_w(std::uint32_t replica) const { return static_cast<double>(replicas_[replica].gpu_uw) * 1e-6; }
   /// Whether `replica`'s GPUs are off.
   bool is_off(std::uint32_t replica) const { return replicas_[replica].off; }
+  /// When `replica`'s GPUs last switched off (kTimeNever: never) and how often they woke: power changes that happen
+  /// without an activity report (cost attribution follows them).
+  SimTime off_since(std::uint32_t replica) const { return replicas_[replica].off_at; }
+  std::uint64_t wakes(std::uint32_t replica) const { return replicas_[replica].wakes; }
+  /// Per-GPU power when off, W, and the energy one wake-up adds to the GPU energy of a replica, J (as metered).
+  double gpu_off_w() const { return config_.gpu.off_w; }
+  double replica_wake_energy_j() const;
 
   // PowerBudgetView
   std::uint32_t site_count() const override { return static_cast<std::uint32_t>(sites_.size()); }
@@ -171,6 +178,8 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
     bool off = false;
     EventId off_event = 0;
     bool off_pending = false;
+    SimTime off_at = kTimeNever;      ///< when the GPUs last switched off
+    std::uint64_t wakes = 0;          ///< off -> on transitions of the replica
   };
   struct NodeState {
     std::uint32_t gpus = 0, busy = 0, off = 0;
