@@ -12,20 +12,35 @@ CostAttribution::CostAttribution(std::uint32_t replicas, std::uint32_t users, st
   }
 }
 
-void CostAttribution::close_open_piece(ReplicaState& r, SimTime now) {
+void CostAttribution::close_open_piece(std::uint32_t replica, ReplicaState& r, SimTime now) {
+  if (power_) {
+    // The meter switches idle GPUs off by itself, without a report: the piece changes power there.
+    const SimTime off = power_->off_since(replica);
+    if (off != kTimeNever && off > r.since && off < now) {
+      r.closed.push_back(Piece{r.since, off, r.power_w});
+      r.since = off;
+      r.power_w = power_->gpu_off_w() * gpus_per_replica_;
+    }
+  }
   if (now > r.since) r.closed.push_back(Piece{r.since, now, r.power_w});
   r.since = now;
 }
 
 void CostAttribution::on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity&) {
   ReplicaState& r = replicas_[replica];
-  close_open_piece(r, now);
-  if (power_) r.power_w = power_->gpu_power_w(replica) * gpus_per_replica_;
+  close_open_piece(replica, r, now);
+  if (power_) {
+    r.power_w = power_->gpu_power_w(replica) * gpus_per_replica_;
+    // A wake-up's energy is an impulse before any work: nobody's.
+    const std::uint64_t wakes = power_->wakes(replica);
+    unattributed_energy_j_ += static_cast<double>(wakes - r.wakes) * power_->replica_wake_energy_j();
+    r.wakes = wakes;
+  }
 }
 
 void CostAttribution::on_work(std::uint32_t replica, SimTime start, SimTime end, std::span<const WorkShare> shares) {
   ReplicaState& r = replicas_[replica];
-  close_open_piece(r, end);
+  close_open_piece(replica, r, end);
   // Energy of the closed pieces inside [start, end) is this span's; the rest (idle before it) is nobody's.
   double span_j = 0.0;
   for (const Piece& p : r.closed) {
@@ -54,8 +69,9 @@ void CostAttribution::on_work(std::uint32_t replica, SimTime start, SimTime end,
 }
 
 void CostAttribution::finish(SimTime end) {
-  for (ReplicaState& r : replicas_) {
-    close_open_piece(r, end);
+  for (std::uint32_t i = 0; i < replicas_.size(); ++i) {
+    ReplicaState& r = replicas_[i];
+    close_open_piece(i, r, end);
     for (const Piece& p : r.closed) unattributed_energy_j_ += p.power_w * to_seconds(p.end - p.start);
     r.closed.clear();
   }

@@ -92,20 +92,21 @@ void print_summary(const Scenario& s, const Metrics& m, const RunInfo& info, con
   fmt::print("           {}\n", (dir / "run.json").string());
 }
 
-/// Queue orders are parsed and validated, but no serving model applies them yet: say so rather than mislead.
-void note_queue_order(const std::string& name, const PolicyConfig& policy) {
-  // TODO(lead): drop this note once the serving model's waiting queue applies QueueOrderConfig.
+/// Only serving models with a waiting-queue seam (continuous batching) apply a policy set's queue order; say so
+/// rather than mislead when the scenario's model (e.g. `fixed`) does not.
+void note_queue_order(const std::string& name, const PolicyConfig& policy, const ServingModelConfig& serving) {
   const QueueOrderConfig* q = policy.queue_order();
-  if (q == nullptr || q->order == QueueOrderConfig::Order::kFifo) return;
-  fmt::print(stderr, "infercost: note: policy set '{}' asks for queue order '{}', which the serving models do not "
-             "apply yet; its waiting queues stay first come, first served\n", name, to_string(q->order));
+  if (q == nullptr || q->order == QueueOrderConfig::Order::kFifo || serving.applies_queue_order()) return;
+  fmt::print(stderr, "infercost: note: policy set '{}' asks for queue order '{}', which the serving model '{}' does "
+             "not apply; its waiting queues stay first come, first served\n", name, to_string(q->order),
+             serving.describe());
 }
 
 int cmd_run(const std::string& file, const std::string& out_dir, std::optional<std::uint64_t> seed,
             const std::vector<std::string>& sets, bool quiet, bool report = false) {
   const Registries registries = builtin_registries();
   const Scenario scenario = load_scenario(file, sets, registries);
-  note_queue_order(scenario.policy_name, *scenario.policy);
+  note_queue_order(scenario.policy_name, *scenario.policy, *scenario.serving);
   const std::uint64_t run_seed = seed.value_or(scenario.seed);
   const fs::path dir = out_dir.empty() ? fs::path("out") / scenario.name : fs::path(out_dir);
   Simulation sim(scenario, run_seed);
@@ -135,7 +136,7 @@ int cmd_compare(const std::string& file, const std::string& out_dir, std::option
   options.policies = policies;
   options.jobs = std::max(1u, jobs);
   options.seed = seed;
-  for (const NamedPolicyConfig* set : select_policy_sets(scenario, policies)) note_queue_order(set->name, *set->config);
+  for (const NamedPolicyConfig* set : select_policy_sets(scenario, policies)) note_queue_order(set->name, *set->config, *scenario.serving);
   const fs::path dir = out_dir.empty() ? fs::path("out") / (scenario.name + "-compare") : fs::path(out_dir);
   const CompareResult result = compare_policies(scenario, options);
   write_compare_outputs(dir, result);

@@ -5,7 +5,10 @@
 #include <fmt/format.h>
 
 #include "infercost/io/resources.hpp"
+#include "infercost/policy/queue_order.hpp"
 #include "infercost/power/site_router.hpp"
+#include "infercost/serving/ttft_predictor.hpp"
+#include "infercost/serving/wait_queue.hpp"
 
 namespace infercost {
 
@@ -25,17 +28,25 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
   attribution_ = std::make_unique<CostAttribution>(scenario.replicas, scenario.total_users(),
                                                    scenario.serving->gpus_per_replica(), power_.get());
   add_activity_observer(*attribution_);  // after the power meter: it reads the power the meter just set
+  // The active policy set's queue order, when it names one, replaces the serving model's (docs/models-policy.md).
+  if (const QueueOrderConfig* q = scenario.policy->queue_order(); q && q->order != QueueOrderConfig::Order::kFifo) {
+    std::vector<std::uint32_t> user_plan;
+    for (const auto& c : scenario.classes) user_plan.insert(user_plan.end(), c.users, c.plan);
+    queue_order_ = make_policy_queue_order(*q, std::move(user_plan));
+  }
   replicas_.reserve(scenario.replicas);
   for (std::uint32_t i = 0; i < scenario.replicas; ++i) {
     replicas_.push_back(scenario.serving->make_replica(
-        ReplicaContext{engine_, *this, *this, streams_.stream("replica", i), i, attribution_.get()}));
+        ReplicaContext{engine_, *this, *this, streams_.stream("replica", i), i, attribution_.get(), power_.get(),
+                       queue_order_.get()}));
     replica_ptrs_.push_back(replicas_.back().get());
   }
   router_ = scenario.router->make_router(streams_.stream("router"));
   if (power_) {
     if (auto* r = dynamic_cast<PowerAwareRouter*>(router_.get())) r->attach(*power_);
   }
-  policy_ = scenario.policy->make_policy(AdmissionContext{&streams_, replica_ptrs_, nullptr, power_.get()});
+  if (scenario.serving->predicts_ttft()) ttft_ = std::make_unique<PoolTtftPredictor>(replica_ptrs_);
+  policy_ = scenario.policy->make_policy(AdmissionContext{&streams_, replica_ptrs_, ttft_.get(), power_.get()});
 
   std::uint32_t first_user = 0;
   user_class_of_.reserve(scenario.total_users());

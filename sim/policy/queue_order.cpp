@@ -25,6 +25,11 @@ void PriorityOrder::push(Request& request) {
   ++size_;
 }
 
+void PriorityOrder::push_front(Request& request) {
+  by_rank_[rank(request)].push_front(&request);
+  ++size_;
+}
+
 Request* PriorityOrder::front() const {
   for (auto it = by_rank_.rbegin(); it != by_rank_.rend(); ++it) {
     if (!it->empty()) return it->front();

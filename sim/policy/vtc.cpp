@@ -64,6 +64,10 @@ void VirtualTokenCounter::on_decode(std::uint32_t client, std::uint32_t tokens) 
   add(client, params_.output_weight * tokens / weight_[client]);
 }
 
+void VirtualTokenCounter::on_prefill(std::uint32_t client, std::uint64_t tokens) {
+  add(client, params_.input_weight * static_cast<double>(tokens) / weight_[client]);
+}
+
 void VirtualTokenCounter::on_withdraw(std::uint32_t client) { leave(client); }
 
 }  // namespace infercost

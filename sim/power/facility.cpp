@@ -122,6 +122,7 @@ void FacilityMeter::on_event(Engine& engine, std::uint32_t /*kind*/, std::uint64
   const auto replica = static_cast<std::uint32_t>(data);
   advance(engine.now());
   replicas_[replica].off_pending = false;
+  replicas_[replica].off_at = engine.now();
   apply(replica, replicas_[replica].activity, true);
 }
 
@@ -131,11 +132,12 @@ void FacilityMeter::wake(std::uint32_t replica, SimTime now) {
   const std::uint32_t g = config_.gpus_per_replica;
   const double energy_j = config_.gpu.wake_energy_j * g;
   site.wakes += g;
+  ++replicas_[replica].wakes;
   if (energy_j <= 0.0) return;
   const SitePowerStatus st = status_at(site, static_cast<double>(site.it_uw) * 1e-6, now);
   const double cooling_j = st.it_w > 0 ? energy_j * st.cooling_w / st.it_w : 0.0;
   const double other_j = st.it_w > 0 ? energy_j * st.other_w / st.it_w : 0.0;
-  const auto fj = static_cast<uint128_t>(std::llround(energy_j * 1e3)) * 1'000'000'000'000ULL;
+  const auto fj = static_cast<uint128_t>(std::llround(energy_j * 1e3)) * 1'000'000'000'000ULL;  // whole mJ
   site.it_fj += fj;
   site.gpu_fj += fj;
   site.cooling_j += cooling_j;
@@ -336,6 +338,11 @@ void FacilityMeter::set_gpu_cap_w(std::uint32_t site_index, double cap_w) {
   for (std::uint32_t r = 0; r < replicas_.size(); ++r) {
     if (replicas_[r].site == site_index && !replicas_[r].off) apply(r, replicas_[r].activity, false);
   }
+}
+
+double FacilityMeter::replica_wake_energy_j() const {
+  // As wake() meters it: whole millijoules.
+  return static_cast<double>(std::llround(config_.gpu.wake_energy_j * config_.gpus_per_replica * 1e3)) * 1e-3;
 }
 
 SimTime FacilityMeter::wake_delay(std::uint32_t replica) const {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "infercost/core/scenario.hpp"
+#include "infercost/hardware/catalog.hpp"
 #include "infercost/power/facility.hpp"
 
 namespace infercost {
@@ -147,9 +148,8 @@ CoolingSpec read_cooling(const ConfigNode& n) {
   return c;
 }
 
-HardwareCostSpec read_hardware(const ConfigNode& n) {
+HardwareCostSpec read_hardware(const ConfigNode& n, HardwareCostSpec h) {
   n.require_map();
-  HardwareCostSpec h;
   const std::string type = n.get_choice("type", {"owned", "cloud"}, "owned");
   if (type == "cloud") {
     h.kind = HardwareCostSpec::Kind::kCloud;
@@ -174,9 +174,11 @@ DemandChargeSpec read_demand(const ConfigNode& n) {
   return d;
 }
 
-SiteConfig read_site(const ConfigNode& n, std::size_t index, std::size_t count, std::uint32_t replicas_left) {
+SiteConfig read_site(const ConfigNode& n, std::size_t index, std::size_t count, std::uint32_t replicas_left,
+                     const HardwareCostSpec& hardware) {
   n.require_map();
   SiteConfig s;
+  s.hardware = hardware;
   s.name = n.get_string("name", count == 1 ? std::string("default") : fmt::format("site{}", index));
   if (count == 1) {
     s.replicas = static_cast<std::uint32_t>(n.get_int("replicas", replicas_left, 0, 1'000'000));
@@ -191,7 +193,7 @@ SiteConfig read_site(const ConfigNode& n, std::size_t index, std::size_t count, 
   }
   if (auto c = n.optional_child("carbon")) s.carbon_g_per_kwh = read_series(*c, "g_co2e_per_kwh", 366.0, local, true);
   if (auto c = n.optional_child("demand_charge")) s.demand = read_demand(*c);
-  if (auto c = n.optional_child("hardware")) s.hardware = read_hardware(*c);
+  if (auto c = n.optional_child("hardware")) s.hardware = read_hardware(*c, s.hardware);
   s.network_w_per_node = n.get_quantity("network_per_node", UnitKind::kPower, s.network_w_per_node, 0.0);
   s.storage_w_per_node = n.get_quantity("storage_per_node", UnitKind::kPower, s.storage_w_per_node, 0.0);
   s.fixed_it_w = n.get_quantity("fixed_it", UnitKind::kPower, s.fixed_it_w, 0.0);
@@ -204,6 +206,14 @@ SiteConfig read_site(const ConfigNode& n, std::size_t index, std::size_t count, 
 void read_power_section(const ConfigNode& root, const Registries& /*registries*/, Scenario& scenario) {
   auto config = std::make_shared<PowerConfig>();
   config->gpus_per_replica = scenario.serving->gpus_per_replica();
+  // The serving model's catalog GPU sets the defaults (TDP, idle power, capex); explicit keys override them.
+  // Needs the cluster section read first (sim/core/scenario.cpp reads it before this one).
+  HardwareCostSpec hardware;
+  if (const GpuSpec* g = scenario.serving->gpu_spec()) {
+    if (g->tdp_w > 0) config->gpu.tdp_w = g->tdp_w;
+    if (g->idle_power_w > 0) config->gpu.idle_w = std::min(g->idle_power_w, config->gpu.tdp_w);
+    if (g->capex_usd > 0) hardware.capex_per_gpu_usd = g->capex_usd;
+  }
   if (auto p = root.optional_child("power")) {
     p->require_map();
     if (auto g = p->optional_child("gpu")) config->gpu = read_gpu(*g, config->gpu);
@@ -228,7 +238,7 @@ void read_power_section(const ConfigNode& root, const Registries& /*registries*/
     std::set<std::string> names;
     std::uint32_t first = 0;
     for (std::size_t i = 0; i < elements.size(); ++i) {
-      SiteConfig s = read_site(elements[i], i, elements.size(), scenario.replicas);
+      SiteConfig s = read_site(elements[i], i, elements.size(), scenario.replicas, hardware);
       if (!names.insert(s.name).second) elements[i].child("name").fail(fmt::format("duplicate site name '{}'", s.name));
       s.first_replica = first;
       first += s.replicas;
@@ -240,6 +250,7 @@ void read_power_section(const ConfigNode& root, const Registries& /*registries*/
   } else {
     SiteConfig s;
     s.replicas = scenario.replicas;
+    s.hardware = hardware;
     config->sites.push_back(std::move(s));
   }
   scenario.power = std::move(config);

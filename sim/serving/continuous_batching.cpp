@@ -28,6 +28,7 @@ namespace infercost {
 namespace {
 
 constexpr std::uint32_t kStepEnd = 0;
+constexpr std::uint32_t kWoken = 1;
 
 /// One admitted request.
 struct Sequence {
@@ -44,7 +45,7 @@ struct Sequence {
 };
 
 /// What the step in flight is.
-enum class StepKind : std::uint8_t { kNone, kSingle, kDecodeRun };
+enum class StepKind : std::uint8_t { kNone, kSingle, kDecodeRun, kWaking };
 
 class ContinuousBatchingReplica final : public Replica {
  public:
@@ -54,15 +55,28 @@ class ContinuousBatchingReplica final : public Replica {
         predictor_(predictor),
         queue_(std::move(queue)),
         ctx_(std::move(context)),
-        kv_(settings.kv.blocks, settings.kv.block_size_tokens) {}
+        kv_(settings.kv.blocks, settings.kv.block_size_tokens) {
+    weight_bytes_per_gpu_ = iteration_work(s_.layout, BatchShape{}).weight_bytes_per_gpu;
+    BatchShape one_token;
+    one_token.context_tokens = 1;
+    kv_bytes_per_token_per_gpu_ = iteration_work(s_.layout, one_token).kv_bytes_per_gpu;
+  }
 
   void submit(Request& request) override {
     limit_lengths(request);
     queue_->push(request, ctx_.engine.now());
+    queued_prompt_tokens_ += input_of(request);
     if (in_callbacks_) return;  // the step being finished schedules the next one
     if (step_ == StepKind::kNone) {
-      schedule_next();
-      return;
+      // Work on an idle replica waits for its GPUs to wake (docs/models-power.md, "Power-state transitions").
+      const SimTime wake = ctx_.power ? ctx_.power->wake_delay(ctx_.index) : 0;
+      if (wake <= 0) {
+        schedule_next();
+        return;
+      }
+      step_ = StepKind::kWaking;
+      step_start_ = ctx_.engine.now();
+      schedule_end(step_start_ + wake, kWoken);
     }
     if (step_ == StepKind::kDecodeRun && run_iterations_ > 1) maybe_cut_run();
     activity_.queued = static_cast<std::uint32_t>(queue_->size());
@@ -73,11 +87,44 @@ class ContinuousBatchingReplica final : public Replica {
     return static_cast<std::uint32_t>(running_.size() + queue_->size());
   }
   double kv_load() const override { return kv_.occupancy(); }
+
+  /// Predicted TTFT (docs/models-serving.md, "Predicted TTFT"): the rest of the iteration in flight (or the wake-up),
+  /// plus the prefill work ahead of the request (unprefilled prompt tokens of running sequences and prompts of
+  /// waiting requests) at the throughput of full prefill batches of prompts like this one, plus its own prefill
+  /// iteration; all slowed down by the current power cap.
+  SimTime predicted_ttft(const Request& request, SimTime now) const override {
+    const std::uint64_t p = input_of(request);
+    std::uint64_t ahead = queued_prompt_tokens_;
+    for (const Sequence& seq : running_) ahead += seq.prompt_tokens - seq.prefilled - seq.chunk;
+    BatchShape alone;
+    add_prefill_chunk(alone, 0, p);
+    double ttft_s = predictor_.predict(alone).time_s;
+    if (ahead > 0) {
+      const std::uint64_t per_batch = std::max<std::uint64_t>(1, s_.max_num_batched_tokens / p);
+      BatchShape full;
+      for (std::uint64_t i = 0; i < per_batch; ++i) add_prefill_chunk(full, 0, p);
+      ttft_s += static_cast<double>(ahead) * predictor_.predict(full).time_s / static_cast<double>(per_batch * p);
+    }
+    SimTime residual = 0;
+    if (step_ == StepKind::kDecodeRun) {
+      residual = step_start_ + run_offset(iterations_begun(now - step_start_)) - now;
+    } else if (step_ != StepKind::kNone) {
+      residual = step_end_ - now;
+    }
+    ReplicaActivity prefill = activity_;
+    prefill.phase = GpuPhase::kPrefill;
+    prefill.compute_fraction = prefill.memory_bw_fraction = 0.0;  // the phase's default compute share
+    const double slow = ctx_.power ? ctx_.power->slowdown(ctx_.index, prefill) : 1.0;
+    return std::max<SimTime>(0, residual) + from_seconds(ttft_s * slow);
+  }
   std::uint32_t gpus() const override { return s_.layout.gpus(); }
 
   void on_event(Engine&, std::uint32_t kind, std::uint64_t) override {
-    if (kind != kStepEnd) return;
-    finish_step();
+    if (kind == kWoken) {
+      schedule_next();
+    } else if (kind == kStepEnd) {
+      finish_step();
+    }
   }
 
  private:
@@ -98,6 +145,7 @@ class ContinuousBatchingReplica final : public Replica {
   void schedule_next() {
     step_ = StepKind::kNone;
     for (int pass = 0; pass < 3; ++pass) {
+      preempt_for_priority();
       std::uint64_t budget = s_.max_num_batched_tokens;
       if (!s_.chunked_prefill) {
         if (admit_waiting(budget) > 0) {
@@ -140,6 +188,48 @@ class ContinuousBatchingReplica final : public Replica {
     report();
   }
 
+  /// Tokens the next admission of `r` prefills: its prompt, plus what it had generated before a preemption.
+  std::uint32_t prompt_of(const Request& r) const {
+    const auto resumed = resumed_.find(r.id);
+    return input_of(r) + (resumed == resumed_.end() ? 0 : resumed->second);
+  }
+
+  /// Running sequences the queue's first request may preempt (priority with preempt_lower_plans), and the blocks
+  /// they hold.
+  std::pair<std::size_t, std::uint64_t> outranked(const Request& waiting) const {
+    std::size_t n = 0;
+    std::uint64_t blocks = 0;
+    for (const Sequence& seq : running_) {
+      if (queue_->outranks(waiting, *seq.request)) {
+        ++n;
+        blocks += seq.blocks;
+      }
+    }
+    return {n, blocks};
+  }
+
+  /// When the queue's first request cannot be admitted (no sequence slot or KV blocks) but outranks running
+  /// requests whose eviction would make room, preempts them (recompute), lowest rank first and newest first within
+  /// a rank, until it fits (docs/models-policy.md, "Priority by plan").
+  void preempt_for_priority() {
+    Request* r = queue_->front();
+    if (r == nullptr) return;
+    const std::uint64_t need = kv_.blocks_for(prompt_of(*r)) + s_.watermark_blocks;
+    const auto fits = [&] { return running_.size() < s_.max_num_seqs && need <= kv_.free(); };
+    if (fits()) return;
+    const auto [victims, blocks] = outranked(*r);
+    if (victims == 0 || need > kv_.free() + blocks) return;
+    while (!fits()) {
+      std::size_t victim = running_.size();
+      for (std::size_t i = running_.size(); i-- > 0;) {
+        if (!queue_->outranks(*r, *running_[i].request)) continue;
+        if (victim == running_.size() || queue_->outranks(*running_[victim].request, *running_[i].request)) victim = i;
+      }
+      if (victim == running_.size()) return;
+      preempt(victim);
+    }
+  }
+
   /// Admits waiting requests in queue order while they fit; returns how many.
   std::uint32_t admit_waiting(std::uint64_t& budget) {
     const SimTime now = ctx_.engine.now();
@@ -160,6 +250,8 @@ class ContinuousBatchingReplica final : public Replica {
         break;
       }
       queue_->pop_front();
+      queued_prompt_tokens_ -= prompt;
+      queue_->on_served(*r, prompt, 0);
       kv_.try_allocate(need);
       budget -= std::min<std::uint64_t>(budget, chunk);
       Sequence seq;
@@ -211,6 +303,7 @@ class ContinuousBatchingReplica final : public Replica {
     if (seq.request->preemptions < std::numeric_limits<std::uint16_t>::max()) ++seq.request->preemptions;
     resumed_[seq.request->id] = seq.generated;
     queue_->requeue(*seq.request, ctx_.engine.now());
+    queued_prompt_tokens_ += prompt_of(*seq.request);
   }
 
   std::uint32_t mark_decodes() {
@@ -243,9 +336,10 @@ class ContinuousBatchingReplica final : public Replica {
     step_ = StepKind::kSingle;
     run_iterations_ = 1;
     step_start_ = now;
-    schedule_end(now + std::max<SimTime>(1, from_seconds(t.time_s)));
     set_activity(prefill && decode ? GpuPhase::kMixed : (prefill ? GpuPhase::kPrefill : GpuPhase::kDecode), t.time_s,
                  t.busy_s, w.flops_per_gpu, w.bytes_per_gpu());
+    step_slowdown_ = read_slowdown();
+    schedule_end(now + std::max<SimTime>(1, from_seconds(t.time_s * step_slowdown_)));
     report();
   }
 
@@ -291,28 +385,46 @@ class ContinuousBatchingReplica final : public Replica {
     step_ = StepKind::kDecodeRun;
     run_iterations_ = k;
     step_start_ = now;
-    schedule_end(now + std::max<SimTime>(1, from_seconds(series_.sum_s(k))));
     set_run_activity(0, k);
+    step_slowdown_ = read_slowdown();
+    schedule_end(now + std::max<SimTime>(1, run_offset(k)));
     report();
   }
 
-  void schedule_end(SimTime end) {
+  void schedule_end(SimTime end, std::uint32_t kind = kStepEnd) {
     step_end_ = end;
-    pending_ = ctx_.engine.schedule_at(end, *this, kStepEnd, 0);
+    pending_ = ctx_.engine.schedule_at(end, *this, kind, 0);
   }
+
+  /// The power cap's slowdown of the work just set in activity_, read afresh for every step because a policy may
+  /// change the cap. A step keeps the factor it started with (a cap change applies from the next step).
+  double read_slowdown() const { return ctx_.power ? ctx_.power->slowdown(ctx_.index, activity_) : 1.0; }
+
+  /// Time from the start of the current run to the end of its iteration i-1 (slowed down by the cap), ns.
+  SimTime run_offset(std::uint64_t i) const { return from_seconds(series_.sum_s(i) * step_slowdown_); }
 
   /// An arrival during a run: if the waiting queue's first request could be admitted at the end of the iteration in
   /// progress, the run stops there (the iterations before it are unchanged).
-  void maybe_cut_run() {
-    const SimTime elapsed = ctx_.engine.now() - step_start_;
+  /// Iterations of the current run completed by `elapsed` since its start.
+  std::uint64_t iterations_done(SimTime elapsed) const {
     std::uint64_t lo = 0, hi = run_iterations_;  // largest i with end of iteration i-1 <= elapsed
     while (lo < hi) {
       const std::uint64_t mid = lo + (hi - lo + 1) / 2;
-      if (from_seconds(series_.sum_s(mid)) <= elapsed) lo = mid;
+      if (run_offset(mid) <= elapsed) lo = mid;
       else hi = mid - 1;
     }
-    const std::uint64_t done = lo;
-    const std::uint64_t cut = (done >= 1 && from_seconds(series_.sum_s(done)) == elapsed) ? done : done + 1;
+    return lo;
+  }
+  /// Iterations of the current run that have begun by `elapsed`: the run can stop at the end of the last of them.
+  std::uint64_t iterations_begun(SimTime elapsed) const {
+    const std::uint64_t done = iterations_done(elapsed);
+    return std::min(run_iterations_, (done >= 1 && run_offset(done) == elapsed) ? done : done + 1);
+  }
+
+  void maybe_cut_run() {
+    const SimTime elapsed = ctx_.engine.now() - step_start_;
+    const std::uint64_t done = iterations_done(elapsed);
+    const std::uint64_t cut = (done >= 1 && run_offset(done) == elapsed) ? done : done + 1;
     if (cut >= run_iterations_) return;
     if (!front_admissible_after(cut)) return;
     for (Sequence& seq : running_) {
@@ -325,36 +437,38 @@ class ContinuousBatchingReplica final : public Replica {
     }
     ctx_.engine.cancel(pending_);
     run_iterations_ = cut;
-    schedule_end(step_start_ + std::max<SimTime>(1, from_seconds(series_.sum_s(cut))));
+    schedule_end(step_start_ + std::max<SimTime>(1, run_offset(cut)));
     set_run_activity(done, cut);
   }
 
   bool front_admissible_after(std::uint64_t cut) {
     Request* r = queue_->front();
-    if (r == nullptr || running_.size() >= s_.max_num_seqs) return false;
+    if (r == nullptr) return false;
     std::uint64_t released = 0;
     for (const Sequence& seq : running_) {
       if (!seq.decode_in_step) continue;
       const std::uint64_t need = kv_.blocks_for(seq.computed + cut);
       if (seq.blocks > need) released += seq.blocks - need;
     }
-    const auto resumed = resumed_.find(r->id);
-    const std::uint32_t prompt = input_of(*r) + (resumed == resumed_.end() ? 0 : resumed->second);
-    return kv_.blocks_for(prompt) + s_.watermark_blocks <= kv_.free() + released;
+    const std::uint64_t need = kv_.blocks_for(prompt_of(*r)) + s_.watermark_blocks;
+    if (running_.size() < s_.max_num_seqs && need <= kv_.free() + released) return true;
+    // Priority preemption: the run stops where evicting lower plans lets the request in (blocks counted whole).
+    const auto [victims, blocks] = outranked(*r);
+    return victims > 0 && need <= kv_.free() + released + blocks;
   }
 
   void finish_step() {
     const SimTime now = ctx_.engine.now();
     const std::uint64_t k = run_iterations_;
+    report_work(now);
     std::vector<Request*> first_tokens, completed;
     std::size_t keep = 0;
     for (std::size_t i = 0; i < running_.size(); ++i) {
       Sequence seq = running_[i];
-      std::uint64_t prefill_served = 0, decode_served = 0;
+      std::uint64_t decode_served = 0;
       if (seq.chunk > 0) {
         seq.prefilled += seq.chunk;
         seq.computed += seq.chunk;
-        prefill_served = seq.chunk;
         seq.chunk = 0;
         if (seq.prefilled == seq.prompt_tokens) {
           // The iteration that finishes the prompt samples the next token.
@@ -369,7 +483,7 @@ class ContinuousBatchingReplica final : public Replica {
         decode_served = k;
       }
       seq.decode_in_step = false;
-      if (prefill_served + decode_served > 0) queue_->on_served(*seq.request, prefill_served, decode_served);
+      if (decode_served > 0) queue_->on_served(*seq.request, 0, decode_served);
       if (seq.decoding && seq.generated >= seq.target) {
         kv_.release(seq.blocks);
         completed.push_back(seq.request);
@@ -385,6 +499,43 @@ class ContinuousBatchingReplica final : public Replica {
     for (Request* r : completed) ctx_.listener.on_completed(*r, now);
     in_callbacks_ = false;
     schedule_next();
+  }
+
+  // ---- cost attribution (docs/attribution.md) -------------------------------------------------------------------
+
+  /// Reports the step that ends at `end` as one work span. A request's work is expressed in seconds of the
+  /// resource that bounds it at peak: a prefill chunk's FLOPs at peak FLOP/s; a decode token's bytes (its equal
+  /// share of the weights read once per iteration plus its own KV cache) at peak HBM bandwidth. Over a closed-form
+  /// run of K iterations the bytes are summed exactly: K·W/B + kv·Σ_{k<K}(c + 1 + k).
+  void report_work(SimTime end) {
+    if (ctx_.work == nullptr || end <= step_start_) return;
+    shares_.clear();
+    const double per_flop_s = 1.0 / s_.layout.peak_flops_per_s();
+    const double per_byte_s = 1.0 / s_.layout.gpu.memory_bandwidth_bytes_per_s;
+    if (step_ == StepKind::kDecodeRun) {
+      const double iterations = static_cast<double>(run_iterations_);
+      const double weights_each = iterations * weight_bytes_per_gpu_ / run_shape_.sequences;
+      for (const Sequence& seq : running_) {
+        if (!seq.decode_in_step) continue;
+        const double kv_tokens = affine_sum(static_cast<double>(seq.computed + 1), 1.0, 0.0, iterations);
+        shares_.push_back(WorkShare{seq.request, (weights_each + kv_bytes_per_token_per_gpu_ * kv_tokens) * per_byte_s});
+      }
+    } else {
+      std::uint32_t decodes = 0;
+      for (const Sequence& seq : running_) decodes += seq.chunk == 0 && seq.decode_in_step ? 1 : 0;
+      for (const Sequence& seq : running_) {
+        if (seq.chunk > 0) {
+          BatchShape chunk;
+          add_prefill_chunk(chunk, seq.computed, seq.chunk);
+          shares_.push_back(WorkShare{seq.request, iteration_work(s_.layout, chunk).flops_per_gpu * per_flop_s});
+        } else if (seq.decode_in_step) {
+          const double bytes = weight_bytes_per_gpu_ / decodes +
+                               kv_bytes_per_token_per_gpu_ * static_cast<double>(seq.computed + 1);
+          shares_.push_back(WorkShare{seq.request, bytes * per_byte_s});
+        }
+      }
+    }
+    if (!shares_.empty()) ctx_.work->on_work(ctx_.index, step_start_, end, shares_);
   }
 
   // ---- activity ------------------------------------------------------------------------------------------------
@@ -433,7 +584,12 @@ class ContinuousBatchingReplica final : public Replica {
   DecodeSeries series_;
   BatchShape run_shape_;
   ReplicaActivity activity_;
+  double step_slowdown_ = 1.0;  ///< power-cap slowdown of the step in flight
+  std::uint64_t queued_prompt_tokens_ = 0;  ///< prompt tokens (recomputation included) of the waiting requests
   bool in_callbacks_ = false;
+  double weight_bytes_per_gpu_ = 0.0;        ///< weights streamed once per iteration, bytes
+  double kv_bytes_per_token_per_gpu_ = 0.0;  ///< KV bytes one context token reads per iteration, bytes
+  std::vector<WorkShare> shares_;            ///< reused by report_work
 };
 
 }  // namespace
@@ -444,8 +600,10 @@ ContinuousBatchingConfig::ContinuousBatchingConfig(ContinuousBatchingSettings se
     : settings_(std::move(settings)), predictor_(std::move(predictor)), queue_order_(std::move(queue_order)) {}
 
 std::unique_ptr<Replica> ContinuousBatchingConfig::make_replica(ReplicaContext context) const {
-  return std::make_unique<ContinuousBatchingReplica>(settings_, *predictor_, queue_order_->make_queue(),
-                                                     std::move(context));
+  // A policy set's queue order, when the simulation passes one, replaces the serving model's `queue_order:`.
+  std::unique_ptr<WaitQueue> queue =
+      context.queue_order ? context.queue_order->make_queue() : queue_order_->make_queue();
+  return std::make_unique<ContinuousBatchingReplica>(settings_, *predictor_, std::move(queue), std::move(context));
 }
 
 std::string ContinuousBatchingConfig::describe() const {

@@ -10,6 +10,7 @@
 #include "infercost/analysis/report.hpp"
 #include "infercost/core/scenario.hpp"
 #include "infercost/core/simulation.hpp"
+#include "infercost/hardware/catalog.hpp"
 #include "infercost/io/errors.hpp"
 #include "infercost/power/facility.hpp"
 
@@ -302,6 +303,34 @@ TEST_CASE("scenarios without power keys get one default site; power keys are val
          "{from: 1h, price_usd_per_kwh: 0.2}]}}]"},
         "increasing order");
   fails({"sites=[{electricity: {type: csv, file: /nonexistent/prices.csv}}]"}, "cannot open");
+}
+
+TEST_CASE("the serving model's catalog GPU sets the power and capex defaults; explicit keys win", "[power]") {
+  const Registries registries = builtin_registries();
+  const std::string text =
+      "name: catalog-power\nduration: 1h\ncluster:\n  replicas: 2\n  serving:\n    type: continuous_batching\n"
+      "    gpu: A100-SXM4-80GB\n    model: Llama-3.1-8B\nworkload:\n  classes:\n    - name: c\n      users: 1\n"
+      "      arrival: {type: poisson, rate: 1/s}\n      input_tokens: {type: constant, value: 100}\n"
+      "      output_tokens: {type: constant, value: 10}\n";
+  const Scenario s = load_scenario_text(text, "catalog-power.yaml", {}, registries);
+  const GpuSpec& gpu = *s.serving->gpu_spec();
+  CHECK(gpu.tdp_w == 400.0);
+  CHECK(s.power->gpu.tdp_w == gpu.tdp_w);
+  CHECK(s.power->gpu.idle_w == gpu.idle_power_w);
+  CHECK(s.power->sites[0].hardware.capex_per_gpu_usd == gpu.capex_usd);
+  const Scenario o = load_scenario_text(text, "catalog-power.yaml",
+                                        {"power.gpu.tdp=350W", "power.gpu.idle=50W",
+                                         "sites=[{name: a, replicas: 2, hardware: {capex_per_gpu_usd: 9000}}, "
+                                         "{name: b, replicas: 0}]"},
+                                        registries);
+  CHECK(o.power->gpu.tdp_w == 350.0);
+  CHECK(o.power->gpu.idle_w == 50.0);
+  CHECK(o.power->sites[0].hardware.capex_per_gpu_usd == 9000.0);
+  CHECK(o.power->sites[1].hardware.capex_per_gpu_usd == gpu.capex_usd);
+  // The fixed model names no GPU: the power model's own defaults stay.
+  const Scenario f = load_scenario_text(kBaseScenario, "power-test.yaml", {}, registries);
+  CHECK(f.power->gpu.idle_w == 75.0);
+  CHECK(f.power->sites[0].hardware.capex_per_gpu_usd == 25000.0);
 }
 
 TEST_CASE("end to end: results do not depend on the sampling interval and repeat exactly", "[power]") {

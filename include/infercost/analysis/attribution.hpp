@@ -63,8 +63,9 @@ class CostAttribution final : public ActivityObserver, public WorkObserver {
     SimTime since = 0;        ///< start of the open piece
     double power_w = 0.0;     ///< all GPUs of the replica, in the open piece
     std::vector<Piece> closed;  ///< pieces closed since the last work report
+    std::uint64_t wakes = 0;    ///< wake-ups already counted
   };
-  void close_open_piece(ReplicaState& r, SimTime now);
+  void close_open_piece(std::uint32_t replica, ReplicaState& r, SimTime now);
 
   std::vector<ReplicaState> replicas_;
   std::vector<UserUsage> users_;

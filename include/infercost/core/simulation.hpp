@@ -15,6 +15,8 @@
 
 namespace infercost {
 
+class TtftPredictor;
+
 /// What a finished run reports besides its metrics.
 struct RunInfo {
   std::uint64_t seed = 0;
@@ -88,6 +90,8 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   std::unique_ptr<AdmissionPolicy> policy_;
   std::unique_ptr<FacilityMeter> power_;
   std::unique_ptr<CostAttribution> attribution_;
+  std::unique_ptr<WaitQueueConfig> queue_order_;  ///< the active policy set's queue order (null: the serving one)
+  std::unique_ptr<TtftPredictor> ttft_;           ///< predicted TTFT for admission (null: the model has none)
   std::vector<std::unique_ptr<TrafficSource>> sources_;
   std::vector<std::uint32_t> user_class_of_;   ///< class index of each user
   std::deque<Request> pool_;                   ///< stable addresses

@@ -32,6 +32,8 @@ class PriorityOrder {
   explicit PriorityOrder(std::vector<std::uint32_t> plan_rank);
 
   void push(Request& request);
+  /// Puts `request` first among its rank (a preempted request resumes before newer ones of its plan).
+  void push_front(Request& request);
   /// The next request to serve (nullptr when empty).
   Request* front() const;
   /// Removes and returns the next request (nullptr when empty).

@@ -39,6 +39,9 @@ class VirtualTokenCounter {
   void on_dispatch(std::uint32_t client, std::uint32_t input_tokens);
   /// `tokens` output tokens of `client` were generated (one per running request per decode step).
   void on_decode(std::uint32_t client, std::uint32_t tokens);
+  /// `tokens` prompt tokens of `client` entered the batch after its dispatch was counted (a serving model that
+  /// charges prompts separately from on_dispatch, e.g. recomputed prompts after a preemption).
+  void on_prefill(std::uint32_t client, std::uint64_t tokens);
   /// A waiting request of `client` left the queue without service (abandoned).
   void on_withdraw(std::uint32_t client);
 

@@ -115,7 +115,7 @@ struct SiteSummary {
 /// state changes, by exact integer watt x nanosecond products for IT power). Also an EventHandler for the
 /// idle -> off transitions. Sampling for timeseries.csv keeps its own sums and never alters the results.
 class FacilityMeter final : public ActivityObserver, public EventHandler, public PowerBudgetView,
-                            public FacilityPowerSignal {
+                            public FacilityPowerSignal, public PowerGovernor {
  public:
   FacilityMeter(const PowerConfig& config, Engine& engine, std::uint32_t replicas);
 
@@ -130,15 +130,22 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   const GpuPowerModel& gpu_model(std::uint32_t site) const { return sites_[site].model; }
   /// How much longer `replica`'s work takes under its site's cap while doing `activity` (1 without a cap).
   /// The serving model multiplies each iteration's duration by this before scheduling it.
-  double slowdown(std::uint32_t replica, const ReplicaActivity& activity) const {
+  double slowdown(std::uint32_t replica, const ReplicaActivity& activity) const override {
     return sites_[replicas_[replica].site].model.slowdown(activity);
   }
   /// How long `replica` needs before it can work: the wake time if its GPUs are off, else 0.
-  SimTime wake_delay(std::uint32_t replica) const;
+  SimTime wake_delay(std::uint32_t replica) const override;
   /// Per-GPU power `replica` draws now, in watts (after its latest activity report).
   double gpu_power_w(std::uint32_t replica) const { return static_cast<double>(replicas_[replica].gpu_uw) * 1e-6; }
   /// Whether `replica`'s GPUs are off.
   bool is_off(std::uint32_t replica) const { return replicas_[replica].off; }
+  /// When `replica`'s GPUs last switched off (kTimeNever: never) and how often they woke: power changes that happen
+  /// without an activity report (cost attribution follows them).
+  SimTime off_since(std::uint32_t replica) const { return replicas_[replica].off_at; }
+  std::uint64_t wakes(std::uint32_t replica) const { return replicas_[replica].wakes; }
+  /// Per-GPU power when off, W, and the energy one wake-up adds to the GPU energy of a replica, J (as metered).
+  double gpu_off_w() const { return config_.gpu.off_w; }
+  double replica_wake_energy_j() const;
 
   // PowerBudgetView
   std::uint32_t site_count() const override { return static_cast<std::uint32_t>(sites_.size()); }
@@ -175,6 +182,8 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
     bool off = false;
     EventId off_event = 0;
     bool off_pending = false;
+    SimTime off_at = kTimeNever;      ///< when the GPUs last switched off
+    std::uint64_t wakes = 0;          ///< off -> on transitions of the replica
   };
   struct NodeState {
     std::uint32_t gpus = 0, busy = 0, off = 0;

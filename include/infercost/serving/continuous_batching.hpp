@@ -39,6 +39,8 @@ class ContinuousBatchingConfig final : public ServingModelConfig {
   std::uint32_t gpus_per_replica() const override { return settings_.layout.gpus(); }
   std::string describe() const override;
   const GpuSpec* gpu_spec() const override { return &settings_.layout.gpu; }
+  bool applies_queue_order() const override { return true; }
+  bool predicts_ttft() const override { return true; }
 
   const ContinuousBatchingSettings& settings() const { return settings_; }
   const IterationPredictor& predictor() const { return *predictor_; }

@@ -13,6 +13,7 @@
 namespace infercost {
 
 struct GpuSpec;
+class WaitQueueConfig;
 
 /// Receives the milestones of requests from replicas.
 class RequestListener {
@@ -60,6 +61,16 @@ class WorkObserver {
   virtual void on_work(std::uint32_t replica, SimTime start, SimTime end, std::span<const WorkShare> shares) = 0;
 };
 
+/// What a replica asks the power model before it works (docs/models-power.md, "Integration contract").
+class PowerGovernor {
+ public:
+  virtual ~PowerGovernor() = default;
+  /// Factor (>= 1) by which `replica`'s work doing `activity` takes longer under its power cap now.
+  virtual double slowdown(std::uint32_t replica, const ReplicaActivity& activity) const = 0;
+  /// How long `replica` needs before it can start work (its GPUs waking from off), 0 when awake.
+  virtual SimTime wake_delay(std::uint32_t replica) const = 0;
+};
+
 /// What a replica needs from the simulation.
 struct ReplicaContext {
   Engine& engine;
@@ -68,6 +79,8 @@ struct ReplicaContext {
   RandomStream rng;             ///< the replica's own stream
   std::uint32_t index = 0;      ///< replica index in the pool
   WorkObserver* work = nullptr; ///< where to report work spans (may be null)
+  const PowerGovernor* power = nullptr;          ///< power caps and wake-ups (may be null: no cap, always awake)
+  const WaitQueueConfig* queue_order = nullptr;  ///< overrides the serving model's queue order (the policy set's)
 };
 
 /// One model instance serving requests.
@@ -81,6 +94,9 @@ class Replica : public EventHandler {
   virtual double kv_load() const { return 0.0; }
   /// Number of GPUs this replica occupies.
   virtual std::uint32_t gpus() const = 0;
+  /// Predicted delay from `now` until `request`'s first token if it were routed here now, ns (kTimeNever when the
+  /// model does not predict; see ServingModelConfig::predicts_ttft).
+  virtual SimTime predicted_ttft(const Request& /*request*/, SimTime /*now*/) const { return kTimeNever; }
 };
 
 /// A validated `serving:` configuration; builds the replicas of a pool.
@@ -95,6 +111,10 @@ class ServingModelConfig {
   /// The GPU the replicas run on (TDP, idle power, capex for the power and cost models); nullptr when the model
   /// does not name one (the `fixed` model).
   virtual const GpuSpec* gpu_spec() const { return nullptr; }
+  /// Whether replicas order their waiting queue by ReplicaContext::queue_order (a policy set's `queue:`).
+  virtual bool applies_queue_order() const { return false; }
+  /// Whether replicas implement Replica::predicted_ttft (load shedding on predicted TTFT).
+  virtual bool predicts_ttft() const { return false; }
 };
 
 }  // namespace infercost

@@ -5,9 +5,11 @@
 // entries without touching the replica. Chosen by the serving key `queue_order:` (default `fifo`).
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "infercost/core/registry.hpp"
 #include "infercost/core/request.hpp"
+#include "infercost/policy/queue_order.hpp"
 
 namespace infercost {
 
@@ -25,9 +27,12 @@ class WaitQueue {
   virtual void pop_front() = 0;
   virtual std::size_t size() const = 0;
   bool empty() const { return size() == 0; }
-  /// Tokens the replica computed for a request (prompt or recomputed tokens, and generated tokens) since the last
-  /// call; fair-share orders count them. Called at the end of iterations, and once per closed-form run.
+  /// Tokens the replica serves a request; fair-share orders count them. Prompt tokens (recomputed ones included)
+  /// are reported when the request enters the batch, right after pop_front() (VTC charges them at dispatch);
+  /// generated tokens at the end of each iteration, and once per closed-form run.
   virtual void on_served(const Request& /*request*/, std::uint64_t /*prefill_tokens*/, std::uint64_t /*decode_tokens*/) {}
+  /// True when `waiting` may preempt `running` (priority by plan with preemption of lower plans).
+  virtual bool outranks(const Request& /*waiting*/, const Request& /*running*/) const { return false; }
 };
 
 /// A validated `queue_order:` configuration; builds one queue per replica.
@@ -39,5 +44,11 @@ class WaitQueueConfig {
 
 /// Registers the built-in orders: `fifo` (arrival order; preempted requests go first, as in vLLM).
 void register_queue_orders(Registry<WaitQueueConfig>& registry);
+
+/// The queue order of a policy set (`queue:`, docs/models-policy.md, "Queue orders") for a run whose user u has
+/// plan `user_plan[u]`: fifo, priority by plan rank (optionally preempting lower plans) or fair share by virtual
+/// token counters (one counter per user, kept per replica).
+std::unique_ptr<WaitQueueConfig> make_policy_queue_order(const QueueOrderConfig& order,
+                                                         std::vector<std::uint32_t> user_plan);
 
 }  // namespace infercost
