@@ -12,10 +12,10 @@
 #include <numbers>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include <fmt/format.h>
 
+#include "infercost/core/parallel.hpp"
 #include "infercost/core/scenario.hpp"
 #include "infercost/engine/random.hpp"
 #include "infercost/io/csv_reader.hpp"
@@ -95,19 +95,32 @@ struct SetRuns {
 
 }  // namespace
 
-SweepAxis parse_grid_axis(const std::string& text) {
-  const auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("--grid {}: expected key.path=v1,v2,...", text));
-  SweepAxis axis{text.substr(0, eq), {}};
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
   std::string cur;
-  for (char c : text.substr(eq + 1) + ",") {
+  for (char c : text + ",") {
     if (c != ',') {
       cur += c;
     } else if (!cur.empty()) {
-      axis.values.push_back(cur);
+      out.push_back(cur);
       cur.clear();
     }
   }
+  return out;
+}
+
+std::vector<std::size_t> pending_points(const SweepSpec& spec, const std::map<std::size_t, std::string>& done) {
+  std::vector<std::size_t> pending;
+  for (std::size_t i = 0; i < spec.points.size(); ++i) {
+    if (!done.count(i)) pending.push_back(i);
+  }
+  return pending;
+}
+
+SweepAxis parse_grid_axis(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw ConfigError(fmt::format("--grid {}: expected key.path=v1,v2,...", text));
+  SweepAxis axis{text.substr(0, eq), split_list(text.substr(eq + 1))};
   if (axis.values.empty()) throw ConfigError(fmt::format("--grid {}: no values after '='", text));
   return axis;
 }
@@ -347,10 +360,7 @@ std::size_t run_sweep(const SweepSpec& spec, const SweepRunOptions& options) {
   std::map<std::size_t, std::string> rows = options.resume ? read_completed_points(spec, options.dir)
                                                            : std::map<std::size_t, std::string>{};
   SweepJournal journal(spec, options.dir, rows);
-  std::vector<std::size_t> pending;
-  for (std::size_t i = 0; i < spec.points.size(); ++i) {
-    if (!rows.count(i)) pending.push_back(i);
-  }
+  const std::vector<std::size_t> pending = pending_points(spec, rows);
   std::mutex mutex;
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
@@ -370,14 +380,7 @@ std::size_t run_sweep(const SweepSpec& spec, const SweepRunOptions& options) {
       next = pending.size();
     }
   };
-  const std::size_t threads = std::min<std::size_t>(std::max(1u, options.jobs), pending.size());
-  if (threads <= 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-  }
+  run_workers(options.jobs, pending.size(), worker);
   if (failure) std::rethrow_exception(failure);
   journal.finish(rows);
   return pending.size();

@@ -172,21 +172,6 @@ int cmd_compare(const std::string& file, const std::string& out_dir, std::option
   return kExitOk;
 }
 
-/// "a,b,,c" -> {a, b, c}.
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : text + ",") {
-    if (c != ',') {
-      cur += c;
-    } else if (!cur.empty()) {
-      out.push_back(cur);
-      cur.clear();
-    }
-  }
-  return out;
-}
-
 int cmd_sweep(SweepSpec spec, const std::vector<std::string>& grid, const std::string& points_file,
               const std::string& out_dir, unsigned jobs, bool resume, bool quiet) {
   if (grid.empty() == points_file.empty()) throw ConfigError("sweep: give either --grid (repeatable) or --points");
@@ -516,23 +501,13 @@ int main(int argc, char** argv) {
   try {
     if (*run) return cmd_run(file, out_dir, seed, sets, quiet, with_report);
     if (*compare) {
-      std::vector<std::string> policies;
-      std::string cur;
-      for (char c : policies_csv + ",") {
-        if (c != ',') {
-          cur += c;
-        } else if (!cur.empty()) {
-          policies.push_back(cur);
-          cur.clear();
-        }
-      }
-      return cmd_compare(file, out_dir, seed, sets, policies, jobs, quiet);
+      return cmd_compare(file, out_dir, seed, sets, split_list(policies_csv), jobs, quiet);
     }
     if (*sweep) {
       SweepSpec spec;
       spec.file = file;
       spec.overrides = sets;
-      spec.policies = split_commas(policies_csv);
+      spec.policies = split_list(policies_csv);
       spec.seed = seed;
       spec.replicas = sweep_replicas;
       return cmd_sweep(spec, sweep_grid, sweep_points, out_dir, jobs, sweep_resume, quiet);

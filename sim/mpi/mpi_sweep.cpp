@@ -46,10 +46,7 @@ std::size_t coordinate(const SweepSpec& spec, const SweepRunOptions& options, in
   std::map<std::size_t, std::string> rows = options.resume ? read_completed_points(spec, options.dir)
                                                            : std::map<std::size_t, std::string>{};
   SweepJournal journal(spec, options.dir, rows);
-  std::vector<std::uint64_t> pending;
-  for (std::size_t i = 0; i < spec.points.size(); ++i) {
-    if (!rows.count(i)) pending.push_back(i);
-  }
+  const std::vector<std::size_t> pending = pending_points(spec, rows);
   std::size_t next = 0;
   int working = ranks - 1;
   while (working > 0) {
@@ -75,7 +72,8 @@ std::size_t coordinate(const SweepSpec& spec, const SweepRunOptions& options, in
       if (options.progress) options.progress(rows.size(), spec.points.size());
     }
     if (next < pending.size()) {
-      MPI_Send(&pending[next++], 1, MPI_UINT64_T, status.MPI_SOURCE, kTagWork, MPI_COMM_WORLD);
+      const std::uint64_t index = pending[next++];
+      MPI_Send(&index, 1, MPI_UINT64_T, status.MPI_SOURCE, kTagWork, MPI_COMM_WORLD);
     } else {
       const std::uint64_t none = 0;
       MPI_Send(&none, 1, MPI_UINT64_T, status.MPI_SOURCE, kTagStop, MPI_COMM_WORLD);

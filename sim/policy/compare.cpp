@@ -7,11 +7,11 @@
 #include <cmath>
 #include <exception>
 #include <initializer_list>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "infercost/analysis/report.hpp"
+#include "infercost/core/parallel.hpp"
 #include "infercost/io/errors.hpp"
 
 namespace infercost {
@@ -231,14 +231,7 @@ CompareResult compare_policies(const Scenario& scenario, const CompareOptions& o
       }
     }
   };
-  const std::size_t threads = std::min<std::size_t>(std::max(1u, options.jobs), sets.size());
-  if (threads <= 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-  }
+  run_workers(options.jobs, sets.size(), worker);
 
   CompareResult result{compare_runs_table(), compare_plans_table()};
   for (auto& slot : slots) {

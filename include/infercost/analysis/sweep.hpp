@@ -42,6 +42,8 @@ struct SweepRunOptions {
   std::function<void(std::size_t, std::size_t)> progress;
 };
 
+/// "a,b,,c" -> {a, b, c}: a comma-separated list, empty items dropped.
+std::vector<std::string> split_list(const std::string& text);
 /// Parses "key.path=v1,v2,..." (throws ConfigError on a missing '=' or an empty value list).
 SweepAxis parse_grid_axis(const std::string& text);
 /// The cartesian product of the axes: the first axis varies slowest, the last fastest.
@@ -68,6 +70,9 @@ std::string run_sweep_point(const SweepSpec& spec, const Registries& registries,
 /// text); a row counts only when its header, point index and key values match `spec`, and a point only when
 /// all its rows are there and complete.
 std::map<std::size_t, std::string> read_completed_points(const SweepSpec& spec, const std::filesystem::path& dir);
+
+/// Indices of the points not in `done`, in order.
+std::vector<std::size_t> pending_points(const SweepSpec& spec, const std::map<std::size_t, std::string>& done);
 
 /// Appends points' rows to DIR/sweep.csv.partial as they finish (flushed per point), so a killed sweep can
 /// resume. Not thread-safe: callers serialize.
