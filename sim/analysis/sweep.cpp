@@ -154,6 +154,14 @@ void read_points_csv(const fs::path& path, std::vector<std::string>& keys,
   }
 }
 
+void check_sweep_keys(const SweepSpec& spec) {
+  for (std::size_t i = 0; i < spec.keys.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (spec.keys[i] == spec.keys[j]) throw ConfigError(fmt::format("sweep: key '{}' is swept twice", spec.keys[i]));
+    }
+  }
+}
+
 std::uint64_t replica_seed(std::uint64_t base, unsigned k) {
   return StreamFactory(base).stream("replica-seed", k).next_u64();
 }
@@ -172,9 +180,15 @@ double student_t_975(unsigned dof) {
 
 std::vector<std::string> sweep_header(const SweepSpec& spec) {
   std::vector<std::string> h{"point"};
-  h.insert(h.end(), spec.keys.begin(), spec.keys.end());
   const CsvTable compare = compare_runs_table();
-  for (const auto& c : compare.header()) {
+  const auto& results = compare.header();
+  for (const auto& key : spec.keys) {
+    // A key named like a result column (`seed`) gets a prefix, so that no two columns share a name.
+    const bool clash = key == "point" || key == "replicas" || key == "error" ||
+                       std::find(results.begin(), results.end(), key) != results.end();
+    h.push_back(clash ? "swept." + key : key);
+  }
+  for (const auto& c : results) {
     if (spec.replicas <= 1 || is_identity_column(c)) {
       h.push_back(c);
       if (c == "seed" && spec.replicas > 1) h.push_back("replicas");

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -183,11 +184,7 @@ int cmd_sweep(SweepSpec spec, const std::vector<std::string>& grid, const std::s
     for (const auto& a : axes) spec.keys.push_back(a.key);
     spec.points = grid_points(axes);
   }
-  for (std::size_t i = 0; i < spec.keys.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (spec.keys[i] == spec.keys[j]) throw ConfigError(fmt::format("sweep: key '{}' is swept twice", spec.keys[i]));
-    }
-  }
+  check_sweep_keys(spec);
   const fs::path stem = fs::path(spec.file).stem();
   SweepRunOptions options;
   options.jobs = std::max(1u, jobs);
@@ -203,9 +200,12 @@ int cmd_sweep(SweepSpec spec, const std::vector<std::string>& grid, const std::s
       const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double rate = static_cast<double>(done - first_done) / std::max(elapsed_s, 1e-9);
       const int width = 30, filled = static_cast<int>(width * done / std::max<std::size_t>(total, 1));
-      std::fprintf(stderr, "\r[%s%s] %zu/%zu points, %s left ", std::string(filled, '#').c_str(),
-                   std::string(width - filled, '.').c_str(), done, total,
-                   format_duration(from_seconds(static_cast<double>(total - done) / rate)).c_str());
+      const auto left_s = static_cast<long long>(std::ceil(static_cast<double>(total - done) / rate));
+      const std::string left = left_s >= 3600 ? fmt::format("{}h{:02}m", left_s / 3600, left_s / 60 % 60)
+                               : left_s >= 60 ? fmt::format("{}m{:02}s", left_s / 60, left_s % 60)
+                                              : fmt::format("{}s", left_s);
+      std::fprintf(stderr, "\r[%s%s] %zu/%zu points, %s left   ", std::string(filled, '#').c_str(),
+                   std::string(width - filled, '.').c_str(), done, total, left.c_str());
       if (done == total) std::fprintf(stderr, "\n");
       std::fflush(stderr);
     };

@@ -103,7 +103,10 @@ TEST_CASE("sweep: points from a CSV whose header names the keys", "[sweep]") {
   CHECK(spec.keys == std::vector<std::string>{"cluster.replicas", "seed"});
   REQUIRE(spec.points.size() == 2);
   const std::string text = run_to_text(spec, "sweep-points-out", 2);
-  CHECK(cell(text, 0, "seed") == "3");  // the swept seed is the run's seed
+  // The swept seed is the run's seed; its column is prefixed, so no two columns share a name.
+  CHECK(CsvDocument::parse(text, "sweep.csv").header()[2] == "swept.seed");
+  CHECK(cell(text, 0, "swept.seed") == "3");
+  CHECK(cell(text, 0, "seed") == "3");
   CHECK(cell(text, 1, "seed") == "4");
   CHECK(cell(text, 1, "cluster.replicas") == "2");
   CHECK(cell(text, 0, "event_fingerprint") != cell(text, 1, "event_fingerprint"));

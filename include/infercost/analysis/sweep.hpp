@@ -52,6 +52,9 @@ std::vector<std::vector<std::string>> grid_points(const std::vector<SweepAxis>& 
 void read_points_csv(const std::filesystem::path& path, std::vector<std::string>& keys,
                      std::vector<std::vector<std::string>>& points);
 
+/// Throws ConfigError when a key is swept twice.
+void check_sweep_keys(const SweepSpec& spec);
+
 /// The seed of replica `k` (0-based) of a point whose own seed is `base`: the first draw of
 /// StreamFactory(base).stream("replica-seed", k); with one replica the point runs with `base` itself.
 std::uint64_t replica_seed(std::uint64_t base, unsigned k);
