@@ -349,7 +349,7 @@ SweepJournal::SweepJournal(const SweepSpec& spec, const fs::path& dir, const std
   for (const auto& [index, rows] : done) start += rows;
   write_file_atomic(dir_ / kJournalName, start);
   file_ = std::fopen((dir_ / kJournalName).c_str(), "ab");
-  if (file_ == nullptr) throw Error(fmt::format("cannot append to {}", (dir_ / kJournalName).string()), kExitFailure);
+  if (file_ == nullptr) throw OutputError(fmt::format("cannot append to {}", (dir_ / kJournalName).string()));
 }
 
 SweepJournal::~SweepJournal() {
@@ -357,8 +357,9 @@ SweepJournal::~SweepJournal() {
 }
 
 void SweepJournal::append(const std::string& rows) {
-  std::fwrite(rows.data(), 1, rows.size(), file_);
-  std::fflush(file_);
+  if (std::fwrite(rows.data(), 1, rows.size(), file_) != rows.size() || std::fflush(file_) != 0) {
+    throw OutputError(fmt::format("cannot write {}", (dir_ / kJournalName).string()));
+  }
 }
 
 void SweepJournal::finish(const std::map<std::size_t, std::string>& rows_by_point) {
