@@ -210,9 +210,11 @@ TEST_CASE("sweep: resume after a kill gives the same sweep.csv", "[sweep]") {
 TEST_CASE("sweep: the CLI writes sweep.csv and rejects a sweep with no points", "[sweep]") {
   const fs::path dir = test::temp_dir("sweep-cli");
   std::string err;
-  CHECK(test::run_cli("sweep scenarios/sweep-example.yaml --set duration=10m --grid cluster.replicas=1,2 -j 2 -q -o " +
-                          dir.string(), &err) == 0);
-  CHECK(err.empty());
+  std::string out;
+  CHECK(test::run_cli("sweep scenarios/sweep-example.yaml --set duration=10m --grid cluster.replicas=1,2 -j 2 -o " +
+                          dir.string(), &err, &out) == 0);
+  CHECK(err.empty());  // no progress bar when stderr is not a terminal
+  CHECK(out.find("2 points") != std::string::npos);
   CHECK(CsvDocument::read(dir / "sweep.csv").rows() == 2);
   CHECK(test::run_cli("sweep scenarios/sweep-example.yaml -q -o " + dir.string(), &err) == 2);
   CHECK(err.find("--grid") != std::string::npos);
