@@ -86,6 +86,12 @@ double student_t_two_sided_cdf(double t, unsigned dof) {
   return s * sum;
 }
 
+/// An exception's message; never empty, since an empty `error` cell means success.
+std::string message_of(const std::exception& e) {
+  const std::string what = e.what();
+  return what.empty() ? "the run failed (no message)" : what;
+}
+
 /// The runs of one point under one policy set: compare.csv rows, one per replica.
 struct SetRuns {
   std::string policy;
@@ -241,7 +247,7 @@ std::string run_sweep_point(const SweepSpec& spec, const Registries& registries,
         }
       } catch (const std::exception& e) {
         runs.rows.clear();
-        runs.error = e.what();
+        runs.error = message_of(e);
       }
       sets.push_back(std::move(runs));
     }
@@ -249,9 +255,9 @@ std::string run_sweep_point(const SweepSpec& spec, const Registries& registries,
     // The point's scenario did not load: every row it owes says why.
     sets.clear();
     if (spec.policies.empty()) {
-      sets.push_back({"", {}, e.what()});
+      sets.push_back({"", {}, message_of(e)});
     } else {
-      for (const auto& name : spec.policies) sets.push_back({name, {}, e.what()});
+      for (const auto& name : spec.policies) sets.push_back({name, {}, message_of(e)});
     }
   }
 
