@@ -1,9 +1,12 @@
 // infercost: the command-line entry point. It only wires YAML -> engine -> outputs.
 #include <unistd.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -11,6 +14,7 @@
 #include "infercost/analysis/check.hpp"
 #include "infercost/analysis/html_report.hpp"
 #include "infercost/analysis/report.hpp"
+#include "infercost/analysis/sweep.hpp"
 #include "infercost/core/scenario.hpp"
 #include "infercost/core/serving_bench.hpp"
 #include "infercost/core/simulation.hpp"
@@ -21,6 +25,9 @@
 #include "infercost/serving/continuous_batching.hpp"
 #include "infercost/serving/latency_fit.hpp"
 #include "infercost/serving/probe.hpp"
+#ifdef INFERCOST_MPI
+#include "infercost/mpi/mpi_sweep.hpp"
+#endif
 
 namespace fs = std::filesystem;
 using namespace infercost;
@@ -164,6 +171,61 @@ int cmd_compare(const std::string& file, const std::string& out_dir, std::option
                num(row, "utilization", 100), num(row, "jain_fairness"), num(row, "margin_usd"));
   }
   fmt::print("outputs    {}\n           {}\n", (dir / "compare.csv").string(), (dir / "compare_plans.csv").string());
+  return kExitOk;
+}
+
+int cmd_sweep(SweepSpec spec, const std::vector<std::string>& grid, const std::string& points_file,
+              const std::string& out_dir, unsigned jobs, bool resume, bool quiet) {
+  if (grid.empty() == points_file.empty()) throw ConfigError("sweep: give either --grid (repeatable) or --points");
+  if (!points_file.empty()) {
+    read_points_csv(points_file, spec.keys, spec.points);
+  } else {
+    std::vector<SweepAxis> axes;
+    for (const auto& g : grid) axes.push_back(parse_grid_axis(g));
+    for (const auto& a : axes) spec.keys.push_back(a.key);
+    spec.points = grid_points(axes);
+  }
+  check_sweep_keys(spec);
+  const fs::path stem = fs::path(spec.file).stem();
+  SweepRunOptions options;
+  options.jobs = std::max(1u, jobs);
+  options.resume = resume;
+  options.dir = out_dir.empty() ? fs::path("out") / (stem.string() + "-sweep") : fs::path(out_dir);
+  const bool bar = !quiet && ::isatty(::fileno(stderr));
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t first_done = std::numeric_limits<std::size_t>::max();
+  if (bar) {
+    options.progress = [&](std::size_t done, std::size_t total) {
+      // Time left from the rate of the points run now (resumed points took no time).
+      if (first_done == std::numeric_limits<std::size_t>::max()) first_done = done - 1;
+      const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double rate = static_cast<double>(done - first_done) / std::max(elapsed_s, 1e-9);
+      const int width = 30, filled = static_cast<int>(width * done / std::max<std::size_t>(total, 1));
+      const auto left_s = static_cast<long long>(std::ceil(static_cast<double>(total - done) / rate));
+      const std::string left = left_s >= 3600 ? fmt::format("{}h{:02}m", left_s / 3600, left_s / 60 % 60)
+                               : left_s >= 60 ? fmt::format("{}m{:02}s", left_s / 60, left_s % 60)
+                                              : fmt::format("{}s", left_s);
+      std::fprintf(stderr, "\r[%s%s] %zu/%zu points, %s left   ", std::string(filled, '#').c_str(),
+                   std::string(width - filled, '.').c_str(), done, total, left.c_str());
+      if (done == total) std::fprintf(stderr, "\n");
+      std::fflush(stderr);
+    };
+  }
+#ifdef INFERCOST_MPI
+  if (mpi_launched()) {
+    const MpiSweepResult r = run_sweep_mpi(spec, options);
+    if (!quiet && r.root) {
+      fmt::print("sweep      {} points ({} run now on {} ranks)\noutputs    {}\n", spec.points.size(), r.points_run,
+                 r.ranks, (options.dir / "sweep.csv").string());
+    }
+    return kExitOk;
+  }
+#endif
+  const std::size_t ran = run_sweep(spec, options);
+  if (!quiet) {
+    fmt::print("sweep      {} points ({} run now, {} resumed)\noutputs    {}\n", spec.points.size(), ran,
+               spec.points.size() - ran, (options.dir / "sweep.csv").string());
+  }
   return kExitOk;
 }
 
@@ -313,6 +375,7 @@ int main(int argc, char** argv) {
       "  infercost run scenarios/subscription-247.yaml\n"
       "  infercost run scenarios/mm1.yaml -o out/mm1 --seed 7 --set cluster.replicas=4 --set duration=2h\n"
       "  infercost compare scenarios/policies-subscription.yaml --policies unlimited,caps -j 2\n"
+      "  infercost sweep scenarios/sweep-example.yaml --grid cluster.replicas=1,2,4 --grid seed=1,2 -j 2\n"
       "  infercost validate scenarios/*.yaml\n"
       "  infercost report out/mm1 -o mm1.html\n"
       "  infercost bench engine\n"
@@ -350,6 +413,27 @@ int main(int argc, char** argv) {
   compare->add_option("--seed", seed, "override the scenario's seed");
   compare->add_option("--set", sets, "override a scenario key: key.path=value (repeatable)")->take_all();
   compare->add_flag("-q,--quiet", quiet, "print nothing on success");
+
+  std::vector<std::string> sweep_grid;
+  std::string sweep_points;
+  unsigned sweep_replicas = 1;
+  bool sweep_resume = false;
+  auto* sweep = app.add_subcommand("sweep", "run a scenario at every point of a grid (or a CSV of points) and write "
+                                            "sweep.csv: compare.csv's columns plus the swept keys");
+  sweep->add_option("FILE", file, "scenario YAML file")->required();
+  sweep->add_option("--grid", sweep_grid, "key.path=v1,v2,... (repeatable; the cartesian product is swept, "
+                                          "the last --grid varying fastest)");
+  sweep->add_option("--points", sweep_points, "CSV of points instead: the header names the keys, each row is a point");
+  sweep->add_option("--policies", policies_csv, "comma-separated policy sets run at each point (default: the active set)");
+  sweep->add_option("-o,--output", out_dir, "output directory (default out/<file stem>-sweep/)");
+  sweep->add_option("-j,--jobs", jobs, "points at once (threads); results do not depend on it")
+      ->check(CLI::Range(1u, 1024u));
+  sweep->add_option("--seed", seed, "override every point's seed");
+  sweep->add_option("--set", sets, "override a scenario key at every point: key.path=value (repeatable)")->take_all();
+  sweep->add_option("--replicas", sweep_replicas, "runs per point with derived seeds: means and 95% CI half-widths")
+      ->check(CLI::Range(1u, 100000u));
+  sweep->add_flag("--resume", sweep_resume, "keep the points an earlier, interrupted run of this sweep wrote");
+  sweep->add_flag("-q,--quiet", quiet, "print nothing on success");
 
   auto* validate = app.add_subcommand("validate", "check scenario files without running them (exit 0 or 2)");
   validate->add_option("FILES", files, "scenario YAML files")->required();
@@ -418,17 +502,16 @@ int main(int argc, char** argv) {
   try {
     if (*run) return cmd_run(file, out_dir, seed, sets, quiet, with_report);
     if (*compare) {
-      std::vector<std::string> policies;
-      std::string cur;
-      for (char c : policies_csv + ",") {
-        if (c != ',') {
-          cur += c;
-        } else if (!cur.empty()) {
-          policies.push_back(cur);
-          cur.clear();
-        }
-      }
-      return cmd_compare(file, out_dir, seed, sets, policies, jobs, quiet);
+      return cmd_compare(file, out_dir, seed, sets, split_list(policies_csv), jobs, quiet);
+    }
+    if (*sweep) {
+      SweepSpec spec;
+      spec.file = file;
+      spec.overrides = sets;
+      spec.policies = split_list(policies_csv);
+      spec.seed = seed;
+      spec.replicas = sweep_replicas;
+      return cmd_sweep(spec, sweep_grid, sweep_points, out_dir, jobs, sweep_resume, quiet);
     }
     if (*report) return cmd_report(report_dir, report_out);
     if (*validate) return cmd_validate(files, sets);

@@ -7,11 +7,11 @@
 #include <cmath>
 #include <exception>
 #include <initializer_list>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "infercost/analysis/report.hpp"
+#include "infercost/core/parallel.hpp"
 #include "infercost/io/errors.hpp"
 
 namespace infercost {
@@ -161,6 +161,16 @@ void add_compare_rows(CsvTable& runs, CsvTable& plans, const std::string& policy
   }
 }
 
+void run_policy_set(const Scenario& scenario, const NamedPolicyConfig& set, std::uint64_t seed, CsvTable& runs,
+                    CsvTable& plans) {
+  Scenario s = scenario;
+  s.policy = set.config;
+  s.policy_name = set.name;
+  Simulation sim(s, seed);
+  const RunInfo info = sim.run();
+  add_compare_rows(runs, plans, set.name, s, sim, info);
+}
+
 CompareResult compare_policies(const Scenario& scenario, const CompareOptions& options) {
   const std::vector<const NamedPolicyConfig*> sets = select_policy_sets(scenario, options.policies);
   const std::uint64_t seed = options.seed.value_or(scenario.seed);
@@ -177,25 +187,13 @@ CompareResult compare_policies(const Scenario& scenario, const CompareOptions& o
   const auto worker = [&]() {
     for (std::size_t i = next++; i < sets.size(); i = next++) {
       try {
-        Scenario s = scenario;
-        s.policy = sets[i]->config;
-        s.policy_name = sets[i]->name;
-        Simulation sim(s, seed);
-        const RunInfo info = sim.run();
-        add_compare_rows(slots[i].runs, slots[i].plans, sets[i]->name, s, sim, info);
+        run_policy_set(scenario, *sets[i], seed, slots[i].runs, slots[i].plans);
       } catch (...) {
         slots[i].error = std::current_exception();
       }
     }
   };
-  const std::size_t threads = std::min<std::size_t>(std::max(1u, options.jobs), sets.size());
-  if (threads <= 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-  }
+  run_workers(options.jobs, sets.size(), worker);
 
   CompareResult result{compare_runs_table(), compare_plans_table()};
   for (auto& slot : slots) {

@@ -50,6 +50,11 @@ CsvTable compare_plans_table();
 void add_compare_rows(CsvTable& runs, CsvTable& plans, const std::string& policy, const Scenario& scenario,
                       const Simulation& sim, const RunInfo& info);
 
+/// Runs the scenario once under policy set `set` with `seed` and appends that run's rows (compare and sweep
+/// share it, so their rows cannot drift apart).
+void run_policy_set(const Scenario& scenario, const NamedPolicyConfig& set, std::uint64_t seed, CsvTable& runs,
+                    CsvTable& plans);
+
 /// Runs every selected set and returns the tables.
 CompareResult compare_policies(const Scenario& scenario, const CompareOptions& options);
 
