@@ -24,6 +24,15 @@ void CostAttribution::close_open_piece(std::uint32_t replica, ReplicaState& r, S
   }
   if (now > r.since) r.closed.push_back(Piece{r.since, now, r.power_w});
   r.since = now;
+  // A replica that reports no work (a model without the seam, or a long idle spell) must not grow the list
+  // without bound: pieces that old can no longer fall in a span, so they are idle energy.
+  if (r.closed.size() > kMaxPieces) {
+    const std::size_t drop = r.closed.size() / 2;
+    for (std::size_t i = 0; i < drop; ++i) {
+      unattributed_energy_j_ += r.closed[i].power_w * to_seconds(r.closed[i].end - r.closed[i].start);
+    }
+    r.closed.erase(r.closed.begin(), r.closed.begin() + static_cast<std::ptrdiff_t>(drop));
+  }
 }
 
 void CostAttribution::on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity&) {
