@@ -95,8 +95,12 @@ void print_summary(const Scenario& s, const Metrics& m, const RunInfo& info, con
              num("emissions_kg_co2e", " kg"));
   fmt::print("engine     {} events in {:.3f} s wall ({:.3g} events/s)\n", info.events, info.wall_s,
              info.wall_s > 0 ? static_cast<double>(info.events) / info.wall_s : 0.0);
-  fmt::print("outputs    {}\n", (dir / "summary.csv").string());
-  fmt::print("           {}\n", (dir / "run.json").string());
+  fmt::print("revenue    {} (plan prices prorated), margin {}; {:.1f}% of users cost more than they pay\n",
+             num("revenue_usd", " USD"), num("margin_usd", " USD"),
+             std::stod(cell("share_users_cost_above_revenue")) * 100);
+  fmt::print("outputs    {}  (one row: the columns above and more)\n", (dir / "summary.csv").string());
+  fmt::print("           {}, plans.csv, classes.csv, replicas.csv, timeseries.csv, run.json\n",
+             (dir / "users.csv").string());
 }
 
 /// Only serving models with a waiting-queue seam (continuous batching) apply a policy set's queue order; say so
