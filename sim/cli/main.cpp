@@ -368,6 +368,14 @@ int cmd_list_models() {
   return kExitOk;
 }
 
+/// The options every scenario-running subcommand shares.
+void add_set_option(CLI::App& cmd, std::vector<std::string>& sets) {
+  cmd.add_option("--set", sets, "override a scenario key: key.path=value (repeatable)")->take_all();
+}
+void add_seed_option(CLI::App& cmd, std::optional<std::uint64_t>& seed) {
+  cmd.add_option("--seed", seed, "override the scenario's seed");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -377,7 +385,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples:\n"
       "  infercost run scenarios/subscription-247.yaml\n"
-      "  infercost run scenarios/mm1.yaml -o out/mm1 --seed 7 --set cluster.replicas=4 --set duration=2h\n"
+      "  infercost run scenarios/md1.yaml -o out/md1 --seed 7 --set cluster.replicas=4 --set duration=2h --set warmup=0\n"
       "  infercost compare scenarios/policies-subscription.yaml --policies unlimited,caps -j 2\n"
       "  infercost sweep scenarios/sweep-example.yaml --grid cluster.replicas=1,2,4 --grid seed=1,2 -j 2\n"
       "  infercost validate scenarios/*.yaml\n"
@@ -394,8 +402,8 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run a scenario and write its outputs");
   run->add_option("FILE", file, "scenario YAML file")->required();
   run->add_option("-o,--output", out_dir, "output directory (default out/<scenario name>/)");
-  run->add_option("--seed", seed, "override the scenario's seed");
-  run->add_option("--set", sets, "override a scenario key: key.path=value (repeatable)")->take_all();
+  add_seed_option(*run, seed);
+  add_set_option(*run, sets);
   run->add_flag("-q,--quiet", quiet, "print nothing on success");
   bool with_report = false;
   run->add_flag("--report", with_report, "also write report.html (charts of the outputs) into the output directory");
@@ -414,8 +422,8 @@ int main(int argc, char** argv) {
   compare->add_option("-o,--output", out_dir, "output directory (default out/<scenario name>-compare/)");
   compare->add_option("-j,--jobs", jobs, "runs at once (threads); results do not depend on it")
       ->check(CLI::Range(1u, 1024u));
-  compare->add_option("--seed", seed, "override the scenario's seed");
-  compare->add_option("--set", sets, "override a scenario key: key.path=value (repeatable)")->take_all();
+  add_seed_option(*compare, seed);
+  add_set_option(*compare, sets);
   compare->add_flag("-q,--quiet", quiet, "print nothing on success");
 
   std::vector<std::string> sweep_grid;
@@ -441,7 +449,7 @@ int main(int argc, char** argv) {
 
   auto* validate = app.add_subcommand("validate", "check scenario files without running them (exit 0 or 2)");
   validate->add_option("FILES", files, "scenario YAML files")->required();
-  validate->add_option("--set", sets, "override a scenario key: key.path=value (repeatable)")->take_all();
+  add_set_option(*validate, sets);
 
   std::uint64_t bench_events = 20'000'000;
   bool bench_csv = false;
@@ -473,15 +481,15 @@ int main(int argc, char** argv) {
   auto* bench_serving_cmd = bench->add_subcommand(
       "serving", "one simulated hour of 64 H100s serving Llama-3.1-70B: events/s, requests per wall second, peak memory");
   bench_serving_cmd->add_option("FILE", bench_file, "scenario (default scenarios/bench/fleet-70b-hour.yaml)");
-  bench_serving_cmd->add_option("--set", sets, "override a scenario key: key.path=value (repeatable)")->take_all();
-  bench_serving_cmd->add_option("--seed", seed, "override the scenario's seed");
+  add_set_option(*bench_serving_cmd, sets);
+  add_seed_option(*bench_serving_cmd, seed);
   bench_serving_cmd->add_flag("--csv", bench_csv, "print CSV");
   std::vector<std::uint32_t> decode_batches{1, 8, 64};
   std::uint32_t decode_input = 512, decode_output = 256;
   auto* bench_decode = bench->add_subcommand("decode", "decode throughput at fixed batch sizes (validation)");
   bench_decode->group("");  // hidden: used by scripts/validate-serving
   bench_decode->add_option("FILE", file, "scenario with a serving model")->required();
-  bench_decode->add_option("--set", sets, "override a scenario key: key.path=value (repeatable)")->take_all();
+  add_set_option(*bench_decode, sets);
   bench_decode->add_option("--batch", decode_batches, "batch sizes")->delimiter(',');
   bench_decode->add_option("--input", decode_input, "prompt tokens per request");
   bench_decode->add_option("--output", decode_output, "output tokens per request (>= 2)");
