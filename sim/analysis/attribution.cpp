@@ -47,7 +47,8 @@ void CostAttribution::on_activity(std::uint32_t replica, SimTime now, const Repl
   }
 }
 
-void CostAttribution::on_work(std::uint32_t replica, SimTime start, SimTime end, std::span<const WorkShare> shares) {
+WorkRates CostAttribution::on_work(std::uint32_t replica, SimTime start, SimTime end,
+                                   std::span<const WorkShare> shares, const PooledWork& pooled) {
   ReplicaState& r = replicas_[replica];
   close_open_piece(replica, r, end);
   // Energy of the closed pieces inside [start, end) is this span's; the rest (idle before it) is nobody's.
@@ -61,11 +62,11 @@ void CostAttribution::on_work(std::uint32_t replica, SimTime start, SimTime end,
   }
   r.closed.clear();
   const double span_gpu_s = static_cast<double>(gpus_per_replica_) * to_seconds(end - start);
-  double total_share = 0.0;
+  double total_share = pooled.total();
   for (const WorkShare& s : shares) total_share += s.share;
   if (total_share <= 0.0) {
     unattributed_energy_j_ += span_j;
-    return;
+    return {};
   }
   for (const WorkShare& s : shares) {
     const double w = s.share / total_share;
@@ -75,6 +76,13 @@ void CostAttribution::on_work(std::uint32_t replica, SimTime start, SimTime end,
   }
   attributed_gpu_s_ += span_gpu_s;
   attributed_energy_j_ += span_j;
+  return WorkRates{span_j / total_share, span_gpu_s / total_share};
+}
+
+void CostAttribution::on_pooled_work(const Request& request, double energy_j, double gpu_s) {
+  UserUsage& u = users_[request.user];
+  u.gpu_s += gpu_s;
+  u.energy_j += energy_j;
 }
 
 void CostAttribution::finish(SimTime end) {

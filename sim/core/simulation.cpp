@@ -78,6 +78,7 @@ RunInfo Simulation::run(const std::function<void(double)>& progress) {
   metrics_.finish(end);
   RunInfo info;
   if (power_) info.power = power_->finish(end);
+  for (auto& r : replicas_) r->settle_work();
   attribution_->finish(end);
   info.attribution = attribution_->split(info.power.bill.total_usd(), info.power.bill.energy_it_usd,
                                          info.power.energy_it_kwh * kJoulesPerKwh);

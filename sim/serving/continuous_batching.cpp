@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -30,9 +31,11 @@ namespace {
 constexpr std::uint32_t kStepEnd = 0;
 constexpr std::uint32_t kWoken = 1;
 
-/// One admitted request.
+/// One admitted request in explicit form: a prompt still being computed, or any sequence while a rare path
+/// (preemption) works on the whole batch.
 struct Sequence {
   Request* request = nullptr;
+  std::uint64_t order = 0;          ///< admission order: the batch's order, preemption takes the newest
   std::uint32_t prompt_tokens = 0;  ///< tokens to prefill: the prompt, plus generated tokens after a preemption
   std::uint32_t prefilled = 0;      ///< of prompt_tokens, computed so far
   std::uint32_t generated = 0;      ///< output tokens produced
@@ -42,12 +45,30 @@ struct Sequence {
   std::uint32_t chunk = 0;          ///< prompt tokens computed in the current step
   bool decoding = false;            ///< prompt done; one token per iteration
   bool decode_in_step = false;      ///< decodes in the current step
+  std::int64_t x = 0;               ///< decoding: computed minus the replica's decode counter (WorkPool's x)
+};
+
+/// A decoding sequence. Every decoding sequence gains one token per decode iteration, so its counts are kept as
+/// offsets from the replica's decode counter and a step costs O(1) per batch, not per sequence.
+struct Decoder {
+  Request* request = nullptr;  ///< null: a free slot
+  std::uint64_t order = 0;
+  std::int64_t x = 0;          ///< computed tokens minus the decode counter
+  std::int64_t gx = 0;         ///< generated tokens minus the decode counter
+  std::uint32_t target = 0;
+  std::uint32_t prompt_tokens = 0;
+};
+
+/// Per-unit-share sums of the pool's spans (WorkRates times base and slope), long double because a member's credit
+/// is a difference of two such sums.
+struct WorkMark {
+  long double energy = 0, energy_slope = 0, gpu = 0, gpu_slope = 0;
 };
 
 /// What the step in flight is.
 enum class StepKind : std::uint8_t { kNone, kSingle, kDecodeRun, kWaking };
 
-class ContinuousBatchingReplica final : public Replica {
+class ContinuousBatchingReplica final : public Replica, private WorkPool {
  public:
   ContinuousBatchingReplica(const ContinuousBatchingSettings& settings, const IterationPredictor& predictor,
                             std::unique_ptr<WaitQueue> queue, ReplicaContext context)
@@ -60,6 +81,9 @@ class ContinuousBatchingReplica final : public Replica {
     BatchShape one_token;
     one_token.context_tokens = 1;
     kv_bytes_per_token_per_gpu_ = iteration_work(s_.layout, one_token).kv_bytes_per_gpu;
+    // Block counts of the decoders are summed over a histogram of their positions within a block; for large
+    // blocks the decoders themselves are fewer than the histogram's cells.
+    if (kv_.block_size() <= kHistogramMaxBlock) residues_.assign(kv_.block_size(), 0);
   }
 
   void submit(Request& request) override {
@@ -83,9 +107,7 @@ class ContinuousBatchingReplica final : public Replica {
     report();
   }
 
-  std::uint32_t outstanding() const override {
-    return static_cast<std::uint32_t>(running_.size() + queue_->size());
-  }
+  std::uint32_t outstanding() const override { return running_count() + static_cast<std::uint32_t>(queue_->size()); }
   double kv_load() const override { return kv_.occupancy(); }
 
   /// Predicted TTFT (docs/models-serving.md, "Predicted TTFT"): the rest of the iteration in flight (or the wake-up),
@@ -95,7 +117,7 @@ class ContinuousBatchingReplica final : public Replica {
   SimTime predicted_ttft(const Request& request, SimTime now) const override {
     const std::uint64_t p = input_of(request);
     std::uint64_t ahead = queued_prompt_tokens_;
-    for (const Sequence& seq : running_) ahead += seq.prompt_tokens - seq.prefilled - seq.chunk;
+    for (const Sequence& seq : prefilling_) ahead += seq.prompt_tokens - seq.prefilled - seq.chunk;
     BatchShape alone;
     add_prefill_chunk(alone, 0, p);
     double ttft_s = predictor_.predict(alone).time_s;
@@ -127,7 +149,18 @@ class ContinuousBatchingReplica final : public Replica {
     }
   }
 
+  void settle_work() override {
+    if (ctx_.work == nullptr) return;
+    for (Decoder& d : decoders_) {
+      if (d.request == nullptr) continue;
+      credit(d.request, d.x, marks_[&d - decoders_.data()]);
+      marks_[&d - decoders_.data()] = acc_;
+    }
+  }
+
  private:
+  static constexpr std::uint32_t kHistogramMaxBlock = 64;
+
   // ---- lengths -------------------------------------------------------------------------------------------------
 
   std::uint32_t input_of(const Request& r) const { return std::min(r.input_tokens, s_.max_model_len - 1); }
@@ -138,6 +171,157 @@ class ContinuousBatchingReplica final : public Replica {
     const std::uint32_t in = input_of(r);
     if (r.output_tokens < 1) r.output_tokens = 1;
     if (static_cast<std::uint64_t>(in) + r.output_tokens > s_.max_model_len) r.output_tokens = s_.max_model_len - in;
+  }
+
+  // ---- the decoding pool ---------------------------------------------------------------------------------------
+  // A decoder's computed tokens are x + counter_ and it holds blocks_for(computed + ahead_) blocks: every decoder
+  // has reserved slots for the same number of tokens ahead (1 before a step that decodes, K during a run of K
+  // iterations, 0 after a step), so block counts over the pool follow from a histogram of x modulo the block size.
+
+  std::uint32_t running_count() const { return static_cast<std::uint32_t>(prefilling_.size()) + decoder_count_; }
+
+  std::size_t residue_of(std::int64_t x) const {
+    const auto b = static_cast<std::int64_t>(kv_.block_size());
+    return static_cast<std::size_t>(((x % b) + b) % b);
+  }
+
+  /// Sum over decoders of blocks_for(computed + to) - blocks_for(computed + from), for to >= from.
+  std::uint64_t block_delta(std::uint64_t from, std::uint64_t to) const {
+    if (to <= from || decoder_count_ == 0) return 0;
+    const std::uint64_t b = kv_.block_size();
+    std::uint64_t total = 0;
+    if (!residues_.empty()) {
+      const std::uint64_t shift = counter_ % b;
+      for (std::size_t r = 0; r < residues_.size(); ++r) {
+        if (residues_[r] == 0) continue;
+        const std::uint64_t rho = (r + shift) % b;  // computed tokens modulo the block size
+        total += residues_[r] * ((rho + to + b - 1) / b - (rho + from + b - 1) / b);
+      }
+    } else {
+      for (const Decoder& d : decoders_) {
+        if (d.request == nullptr) continue;
+        const std::uint64_t c = computed_of(d);
+        total += kv_.blocks_for(c + to) - kv_.blocks_for(c + from);
+      }
+    }
+    return total;
+  }
+
+  std::uint64_t computed_of(const Decoder& d) const { return static_cast<std::uint64_t>(d.x + counter_i()); }
+  std::int64_t counter_i() const { return static_cast<std::int64_t>(counter_); }
+
+  /// Adds a decoding sequence (its blocks must be blocks_for(computed + ahead_)); `mark` is where its work
+  /// accrual starts.
+  void add_decoder(const Sequence& seq, const WorkMark& mark) {
+    std::uint32_t slot;
+    if (!free_slots_.empty()) {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+    } else {
+      slot = static_cast<std::uint32_t>(decoders_.size());
+      decoders_.emplace_back();
+      marks_.emplace_back();
+    }
+    Decoder& d = decoders_[slot];
+    d.request = seq.request;
+    d.order = seq.order;
+    d.x = static_cast<std::int64_t>(seq.computed) - counter_i();
+    d.gx = static_cast<std::int64_t>(seq.generated) - counter_i();
+    d.target = seq.target;
+    d.prompt_tokens = seq.prompt_tokens;
+    marks_[slot] = mark;
+    ++decoder_count_;
+    sum_x_ += d.x;
+    if (!residues_.empty()) ++residues_[residue_of(d.x)];
+    finish_heap_.push_back(Finish{d.target - d.gx, d.order, slot});
+    std::push_heap(finish_heap_.begin(), finish_heap_.end(), Finish::later);
+  }
+
+  /// Removes a decoder (its heap entry is the caller's business); returns it.
+  Decoder remove_decoder(std::uint32_t slot) {
+    Decoder d = decoders_[slot];
+    --decoder_count_;
+    sum_x_ -= d.x;
+    if (!residues_.empty()) --residues_[residue_of(d.x)];
+    decoders_[slot].request = nullptr;
+    free_slots_.push_back(slot);
+    if (decoder_count_ == 0) {
+      // An empty pool restarts its counter, which keeps the offsets small.
+      counter_ = 0;
+      ahead_ = 0;
+    }
+    return d;
+  }
+
+  /// The decoder's explicit form (for the rare paths).
+  Sequence explicit_of(const Decoder& d) const {
+    Sequence seq;
+    seq.request = d.request;
+    seq.order = d.order;
+    seq.prompt_tokens = seq.prefilled = d.prompt_tokens;
+    seq.generated = static_cast<std::uint32_t>(d.gx + counter_i());
+    seq.target = d.target;
+    seq.computed = computed_of(d);
+    seq.blocks = kv_.blocks_for(seq.computed + ahead_);
+    seq.decoding = true;
+    seq.decode_in_step = pool_decodes_;
+    seq.x = d.x;
+    return seq;
+  }
+
+  /// The whole batch in admission order, marks of decoders alongside; the pool is emptied (rebuild() refills it).
+  std::vector<Sequence> take_batch(std::vector<std::pair<std::uint64_t, WorkMark>>& marks) {
+    std::vector<Sequence> all(prefilling_.begin(), prefilling_.end());
+    for (std::uint32_t i = 0; i < decoders_.size(); ++i) {
+      if (decoders_[i].request == nullptr) continue;
+      all.push_back(explicit_of(decoders_[i]));
+      marks.emplace_back(decoders_[i].order, marks_[i]);
+    }
+    std::sort(all.begin(), all.end(), [](const Sequence& a, const Sequence& b) { return a.order < b.order; });
+    std::sort(marks.begin(), marks.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    prefilling_.clear();
+    decoders_.clear();
+    marks_.clear();
+    free_slots_.clear();
+    finish_heap_.clear();
+    std::fill(residues_.begin(), residues_.end(), 0);
+    decoder_count_ = 0;
+    sum_x_ = 0;
+    return all;
+  }
+
+  /// Refills the batch from its explicit form; every decoder holds blocks_for(computed + ahead).
+  void rebuild(const std::vector<Sequence>& all, const std::vector<std::pair<std::uint64_t, WorkMark>>& marks,
+               std::uint64_t ahead) {
+    ahead_ = ahead;
+    for (const Sequence& seq : all) {
+      if (!seq.decoding) {
+        prefilling_.push_back(seq);
+        continue;
+      }
+      const auto m = std::lower_bound(marks.begin(), marks.end(), seq.order,
+                                      [](const auto& p, std::uint64_t o) { return p.first < o; });
+      add_decoder(seq, m->second);
+    }
+    if (decoder_count_ == 0) counter_ = ahead_ = 0;
+  }
+
+  /// Credits a leaving decoder the work it earned since `mark`.
+  void credit(const Request* request, std::int64_t x, const WorkMark& mark) {
+    if (ctx_.work == nullptr) return;
+    const long double lx = static_cast<long double>(x);
+    const long double energy = (acc_.energy - mark.energy) + lx * (acc_.energy_slope - mark.energy_slope);
+    const long double gpu = (acc_.gpu - mark.gpu) + lx * (acc_.gpu_slope - mark.gpu_slope);
+    ctx_.work->on_pooled_work(*request, static_cast<double>(energy), static_cast<double>(gpu));
+  }
+
+  void for_each_member(const std::function<void(Request&, double)>& f) const override {
+    std::vector<const Decoder*> members;
+    for (const Decoder& d : decoders_) {
+      if (d.request != nullptr) members.push_back(&d);
+    }
+    std::sort(members.begin(), members.end(), [](const Decoder* a, const Decoder* b) { return a->order < b->order; });
+    for (const Decoder* d : members) f(*d->request, static_cast<double>(d->x));
   }
 
   // ---- scheduling ----------------------------------------------------------------------------------------------
@@ -162,8 +346,8 @@ class ContinuousBatchingReplica final : public Replica {
         const std::uint32_t decodes = mark_decodes();
         budget -= std::min<std::uint64_t>(budget, decodes);
         bool chunks = false;
-        for (Sequence& seq : running_) {
-          if (seq.decoding || budget == 0) continue;
+        for (Sequence& seq : prefilling_) {
+          if (budget == 0) break;
           seq.chunk = static_cast<std::uint32_t>(std::min<std::uint64_t>(seq.prompt_tokens - seq.prefilled, budget));
           budget -= seq.chunk;
           chunks = chunks || seq.chunk > 0;
@@ -178,10 +362,10 @@ class ContinuousBatchingReplica final : public Replica {
           return;
         }
       }
-      if (running_.empty() && queue_->empty()) break;
+      if (running_count() == 0 && queue_->empty()) break;
       // Preemption emptied the batch: the next pass admits the preempted work again.
     }
-    if (!running_.empty() || !queue_->empty()) {
+    if (running_count() != 0 || !queue_->empty()) {
       throw std::logic_error("continuous_batching: a step with work pending scheduled nothing");
     }
     activity_ = ReplicaActivity{};
@@ -190,16 +374,17 @@ class ContinuousBatchingReplica final : public Replica {
 
   /// Tokens the next admission of `r` prefills: its prompt, plus what it had generated before a preemption.
   std::uint32_t prompt_of(const Request& r) const {
+    if (resumed_.empty()) return input_of(r);
     const auto resumed = resumed_.find(r.id);
     return input_of(r) + (resumed == resumed_.end() ? 0 : resumed->second);
   }
 
-  /// Running sequences the queue's first request may preempt (priority with preempt_lower_plans), and the blocks
-  /// they hold.
-  std::pair<std::size_t, std::uint64_t> outranked(const Request& waiting) const {
+  /// Running sequences of `all` the queue's first request may preempt (priority with preempt_lower_plans), and the
+  /// blocks they hold.
+  std::pair<std::size_t, std::uint64_t> outranked(const Request& waiting, const std::vector<Sequence>& all) const {
     std::size_t n = 0;
     std::uint64_t blocks = 0;
-    for (const Sequence& seq : running_) {
+    for (const Sequence& seq : all) {
       if (queue_->outranks(waiting, *seq.request)) {
         ++n;
         blocks += seq.blocks;
@@ -212,22 +397,28 @@ class ContinuousBatchingReplica final : public Replica {
   /// requests whose eviction would make room, preempts them (recompute), lowest rank first and newest first within
   /// a rank, until it fits (docs/models-policy.md, "Priority by plan").
   void preempt_for_priority() {
+    if (!queue_->may_outrank()) return;
     Request* r = queue_->front();
     if (r == nullptr) return;
     const std::uint64_t need = kv_.blocks_for(prompt_of(*r)) + s_.watermark_blocks;
-    const auto fits = [&] { return running_.size() < s_.max_num_seqs && need <= kv_.free(); };
-    if (fits()) return;
-    const auto [victims, blocks] = outranked(*r);
-    if (victims == 0 || need > kv_.free() + blocks) return;
-    while (!fits()) {
-      std::size_t victim = running_.size();
-      for (std::size_t i = running_.size(); i-- > 0;) {
-        if (!queue_->outranks(*r, *running_[i].request)) continue;
-        if (victim == running_.size() || queue_->outranks(*running_[victim].request, *running_[i].request)) victim = i;
+    if (running_count() < s_.max_num_seqs && need <= kv_.free()) return;
+    std::vector<std::pair<std::uint64_t, WorkMark>> marks;
+    const std::uint64_t ahead = ahead_;
+    std::vector<Sequence> all = take_batch(marks);
+    const auto fits = [&] { return all.size() < s_.max_num_seqs && need <= kv_.free(); };
+    const auto [victims, blocks] = outranked(*r, all);
+    if (victims > 0 && need <= kv_.free() + blocks) {
+      while (!fits()) {
+        std::size_t victim = all.size();
+        for (std::size_t i = all.size(); i-- > 0;) {
+          if (!queue_->outranks(*r, *all[i].request)) continue;
+          if (victim == all.size() || queue_->outranks(*all[victim].request, *all[i].request)) victim = i;
+        }
+        if (victim == all.size()) break;
+        preempt(all, victim, marks);
       }
-      if (victim == running_.size()) return;
-      preempt(victim);
     }
+    rebuild(all, marks, ahead);
   }
 
   /// Admits waiting requests in queue order while they fit; returns how many.
@@ -235,10 +426,13 @@ class ContinuousBatchingReplica final : public Replica {
     const SimTime now = ctx_.engine.now();
     std::uint32_t admitted = 0;
     while (Request* r = queue_->front()) {
-      if (running_.size() >= s_.max_num_seqs) break;
+      if (running_count() >= s_.max_num_seqs) break;
       std::uint32_t generated = 0;
-      const auto resumed = resumed_.find(r->id);
-      if (resumed != resumed_.end()) generated = resumed->second;
+      auto resumed = resumed_.end();
+      if (!resumed_.empty()) {
+        resumed = resumed_.find(r->id);
+        if (resumed != resumed_.end()) generated = resumed->second;
+      }
       const std::uint32_t prompt = input_of(*r) + generated;
       const std::uint64_t need = kv_.blocks_for(prompt);
       if (need + s_.watermark_blocks > kv_.free()) break;
@@ -256,12 +450,13 @@ class ContinuousBatchingReplica final : public Replica {
       budget -= std::min<std::uint64_t>(budget, chunk);
       Sequence seq;
       seq.request = r;
+      seq.order = next_order_++;
       seq.prompt_tokens = prompt;
       seq.generated = generated;
       seq.target = r->output_tokens;
       seq.blocks = need;
       seq.chunk = chunk;
-      running_.push_back(seq);
+      prefilling_.push_back(seq);
       if (resumed == resumed_.end()) {
         ctx_.listener.on_started(*r, now);
       } else {
@@ -275,30 +470,46 @@ class ContinuousBatchingReplica final : public Replica {
   /// Gives every decoding sequence a KV slot for its next token, preempting the newest sequences (recompute) when
   /// blocks run out, as vLLM's _schedule_running does. Returns whether it preempted.
   bool ensure_decode_slots() {
+    if (decoder_count_ == 0 || ahead_ >= 1) return false;
+    const std::uint64_t need = block_delta(0, 1);
+    if (kv_.try_allocate(need)) {
+      ahead_ = 1;
+      return false;
+    }
+    // Not every decoder gets its slot: vLLM's loop over the batch, which preempts from the back.
+    std::vector<std::pair<std::uint64_t, WorkMark>> marks;
+    std::vector<Sequence> all = take_batch(marks);
     bool preempted = false;
-    for (std::size_t i = 0; i < running_.size(); ++i) {
-      if (!running_[i].decoding) continue;
-      const std::uint64_t need = kv_.blocks_for(running_[i].computed + 1);
-      while (need > running_[i].blocks) {
-        if (kv_.try_allocate(need - running_[i].blocks)) {
-          running_[i].blocks = need;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (!all[i].decoding) continue;
+      const std::uint64_t want = kv_.blocks_for(all[i].computed + 1);
+      while (want > all[i].blocks) {
+        if (kv_.try_allocate(want - all[i].blocks)) {
+          all[i].blocks = want;
           break;
         }
         preempted = true;
-        if (running_.size() - 1 > i) {
-          preempt(running_.size() - 1);
+        if (all.size() - 1 > i) {
+          preempt(all, all.size() - 1, marks);
         } else {
-          preempt(i);  // nothing newer to evict: the sequence itself waits
+          preempt(all, i, marks);  // nothing newer to evict: the sequence itself waits
           break;
         }
       }
     }
+    rebuild(all, marks, 1);
     return preempted;
   }
 
-  void preempt(std::size_t index) {
-    const Sequence seq = running_[index];
-    running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(index));
+  void preempt(std::vector<Sequence>& all, std::size_t index,
+               const std::vector<std::pair<std::uint64_t, WorkMark>>& marks) {
+    const Sequence seq = all[index];
+    all.erase(all.begin() + static_cast<std::ptrdiff_t>(index));
+    if (seq.decoding) {
+      const auto m = std::lower_bound(marks.begin(), marks.end(), seq.order,
+                                      [](const auto& p, std::uint64_t o) { return p.first < o; });
+      credit(seq.request, seq.x, m->second);
+    }
     kv_.release(seq.blocks);
     if (seq.request->preemptions < std::numeric_limits<std::uint16_t>::max()) ++seq.request->preemptions;
     resumed_[seq.request->id] = seq.generated;
@@ -307,12 +518,18 @@ class ContinuousBatchingReplica final : public Replica {
   }
 
   std::uint32_t mark_decodes() {
-    std::uint32_t n = 0;
-    for (Sequence& seq : running_) {
-      seq.decode_in_step = seq.decoding;
-      n += seq.decoding ? 1 : 0;
-    }
-    return n;
+    pool_decodes_ = decoder_count_ > 0;
+    return decoder_count_;
+  }
+
+  /// Adds one decode token of every decoder to `shape` (the sums add_decode_token would make, in O(1)).
+  void add_pool_decodes(BatchShape& shape) const {
+    const std::uint64_t contexts =
+        static_cast<std::uint64_t>(sum_x_ + static_cast<std::int64_t>(decoder_count_) * counter_i()) + decoder_count_;
+    shape.sequences += decoder_count_;
+    shape.decode_tokens += decoder_count_;
+    shape.context_tokens += contexts;
+    shape.attention_pairs += static_cast<double>(contexts);
   }
 
   // ---- steps ---------------------------------------------------------------------------------------------------
@@ -321,16 +538,15 @@ class ContinuousBatchingReplica final : public Replica {
   void start_single() {
     const SimTime now = ctx_.engine.now();
     BatchShape shape;
-    bool prefill = false, decode = false;
-    for (const Sequence& seq : running_) {
+    bool prefill = false;
+    for (const Sequence& seq : prefilling_) {
       if (seq.chunk > 0) {
         add_prefill_chunk(shape, seq.computed, seq.chunk);
         prefill = true;
-      } else if (seq.decode_in_step) {
-        add_decode_token(shape, seq.computed);
-        decode = true;
       }
     }
+    const bool decode = pool_decodes_;
+    if (decode) add_pool_decodes(shape);
     const IterationTime t = predictor_.predict(shape);
     const IterationWork w = iteration_work(s_.layout, shape);
     step_ = StepKind::kSingle;
@@ -347,39 +563,20 @@ class ContinuousBatchingReplica final : public Replica {
   void start_decode_run() {
     const SimTime now = ctx_.engine.now();
     BatchShape shape;
-    std::uint64_t finish = std::numeric_limits<std::uint64_t>::max();
-    for (const Sequence& seq : running_) {
-      if (!seq.decode_in_step) continue;  // a prompt waiting for token budget (chunked prefill) stays put
-      add_decode_token(shape, seq.computed);
-      finish = std::min<std::uint64_t>(finish, seq.target - seq.generated);
-    }
+    add_pool_decodes(shape);
+    const std::uint64_t finish = static_cast<std::uint64_t>(finish_heap_.front().at - counter_i());
     const std::uint64_t limit = s_.exact_iterations ? 1 : finish;
     // Largest K <= limit whose extra blocks (beyond the slots already held for iteration 0) fit.
-    auto extra = [&](std::uint64_t k) {
-      std::uint64_t n = 0;
-      for (const Sequence& seq : running_) {
-        if (!seq.decode_in_step) continue;
-        const std::uint64_t need = kv_.blocks_for(seq.computed + k);
-        if (need > seq.blocks) n += need - seq.blocks;
-      }
-      return n;
-    };
     std::uint64_t lo = 1, hi = limit;
-    if (extra(limit) <= kv_.free()) lo = limit;  // the usual case: the cache holds the whole run
+    if (block_delta(1, limit) <= kv_.free()) lo = limit;  // the usual case: the cache holds the whole run
     while (lo < hi) {
       const std::uint64_t mid = lo + (hi - lo + 1) / 2;
-      if (extra(mid) <= kv_.free()) lo = mid;
+      if (block_delta(1, mid) <= kv_.free()) lo = mid;
       else hi = mid - 1;
     }
     const std::uint64_t k = lo;
-    for (Sequence& seq : running_) {
-      if (!seq.decode_in_step) continue;
-      const std::uint64_t need = kv_.blocks_for(seq.computed + k);
-      if (need > seq.blocks) {
-        kv_.try_allocate(need - seq.blocks);
-        seq.blocks = need;
-      }
-    }
+    kv_.try_allocate(block_delta(1, k));
+    ahead_ = k;
     series_ = predictor_.decode_series(shape);
     run_shape_ = shape;
     step_ = StepKind::kDecodeRun;
@@ -403,8 +600,6 @@ class ContinuousBatchingReplica final : public Replica {
   /// Time from the start of the current run to the end of its iteration i-1 (slowed down by the cap), ns.
   SimTime run_offset(std::uint64_t i) const { return from_seconds(series_.sum_s(i) * step_slowdown_); }
 
-  /// An arrival during a run: if the waiting queue's first request could be admitted at the end of the iteration in
-  /// progress, the run stops there (the iterations before it are unchanged).
   /// Iterations of the current run completed by `elapsed` since its start.
   std::uint64_t iterations_done(SimTime elapsed) const {
     std::uint64_t lo = 0, hi = run_iterations_;  // largest i with end of iteration i-1 <= elapsed
@@ -421,20 +616,16 @@ class ContinuousBatchingReplica final : public Replica {
     return std::min(run_iterations_, (done >= 1 && run_offset(done) == elapsed) ? done : done + 1);
   }
 
+  /// An arrival during a run: if the waiting queue's first request could be admitted at the end of the iteration in
+  /// progress, the run stops there (the iterations before it are unchanged).
   void maybe_cut_run() {
     const SimTime elapsed = ctx_.engine.now() - step_start_;
     const std::uint64_t done = iterations_done(elapsed);
     const std::uint64_t cut = (done >= 1 && run_offset(done) == elapsed) ? done : done + 1;
     if (cut >= run_iterations_) return;
     if (!front_admissible_after(cut)) return;
-    for (Sequence& seq : running_) {
-      if (!seq.decode_in_step) continue;
-      const std::uint64_t need = kv_.blocks_for(seq.computed + cut);
-      if (seq.blocks > need) {
-        kv_.release(seq.blocks - need);
-        seq.blocks = need;
-      }
-    }
+    kv_.release(block_delta(cut, run_iterations_));
+    ahead_ = cut;
     ctx_.engine.cancel(pending_);
     run_iterations_ = cut;
     schedule_end(step_start_ + std::max<SimTime>(1, run_offset(cut)));
@@ -444,28 +635,45 @@ class ContinuousBatchingReplica final : public Replica {
   bool front_admissible_after(std::uint64_t cut) {
     Request* r = queue_->front();
     if (r == nullptr) return false;
-    std::uint64_t released = 0;
-    for (const Sequence& seq : running_) {
-      if (!seq.decode_in_step) continue;
-      const std::uint64_t need = kv_.blocks_for(seq.computed + cut);
-      if (seq.blocks > need) released += seq.blocks - need;
-    }
+    const std::uint64_t released = block_delta(cut, run_iterations_);
     const std::uint64_t need = kv_.blocks_for(prompt_of(*r)) + s_.watermark_blocks;
-    if (running_.size() < s_.max_num_seqs && need <= kv_.free() + released) return true;
+    if (running_count() < s_.max_num_seqs && need <= kv_.free() + released) return true;
+    if (!queue_->may_outrank()) return false;
     // Priority preemption: the run stops where evicting lower plans lets the request in (blocks counted whole).
-    const auto [victims, blocks] = outranked(*r);
+    std::vector<Sequence> all(prefilling_.begin(), prefilling_.end());
+    for (const Decoder& d : decoders_) {
+      if (d.request != nullptr) all.push_back(explicit_of(d));
+    }
+    const auto [victims, blocks] = outranked(*r, all);
     return victims > 0 && need <= kv_.free() + released + blocks;
   }
 
   void finish_step() {
     const SimTime now = ctx_.engine.now();
-    const std::uint64_t k = run_iterations_;
     report_work(now);
-    std::vector<Request*> first_tokens, completed;
+    const std::uint64_t k = pool_decodes_ ? run_iterations_ : 0;  // tokens each decoder gained
+    if (queue_->counts_service()) count_service(k);
+    completed_.clear();
+    first_tokens_.clear();
+    if (k > 0) {
+      counter_ += k;
+      ahead_ -= k;
+      while (!finish_heap_.empty() && finish_heap_.front().at <= counter_i()) {
+        std::pop_heap(finish_heap_.begin(), finish_heap_.end(), Finish::later);
+        const std::uint32_t slot = finish_heap_.back().slot;
+        finish_heap_.pop_back();
+        const Decoder d = decoders_[slot];
+        credit(d.request, d.x, marks_[slot]);
+        kv_.release(kv_.blocks_for(computed_of(d)));
+        completed_.emplace_back(d.order, d.request);
+        remove_decoder(slot);
+      }
+    }
+    pool_decodes_ = false;
     std::size_t keep = 0;
-    for (std::size_t i = 0; i < running_.size(); ++i) {
-      Sequence seq = running_[i];
-      std::uint64_t decode_served = 0;
+    const std::size_t decoder_completions = completed_.size();
+    for (std::size_t i = 0; i < prefilling_.size(); ++i) {
+      Sequence seq = prefilling_[i];
       if (seq.chunk > 0) {
         seq.prefilled += seq.chunk;
         seq.computed += seq.chunk;
@@ -474,31 +682,45 @@ class ContinuousBatchingReplica final : public Replica {
           // The iteration that finishes the prompt samples the next token.
           seq.decoding = true;
           ++seq.generated;
-          decode_served = 1;
-          if (seq.generated == 1) first_tokens.push_back(seq.request);
+          if (seq.generated == 1) first_tokens_.push_back(seq.request);
         }
-      } else if (seq.decode_in_step) {
-        seq.computed += k;
-        seq.generated += static_cast<std::uint32_t>(k);
-        decode_served = k;
       }
-      seq.decode_in_step = false;
-      if (decode_served > 0) queue_->on_served(*seq.request, 0, decode_served);
-      if (seq.decoding && seq.generated >= seq.target) {
+      if (!seq.decoding) {
+        prefilling_[keep++] = seq;
+      } else if (seq.generated >= seq.target) {
         kv_.release(seq.blocks);
-        completed.push_back(seq.request);
+        completed_.emplace_back(seq.order, seq.request);
       } else {
-        running_[keep++] = seq;
+        add_decoder(seq, acc_);  // its blocks are blocks_for(computed): ahead_ is 0 after a step
       }
     }
-    running_.resize(keep);
+    prefilling_.resize(keep);
+    if (decoder_completions > 0 && decoder_completions < completed_.size()) {
+      std::sort(completed_.begin(), completed_.end());  // callbacks in batch order, as vLLM returns outputs
+    }
     step_ = StepKind::kNone;
     // Listeners may submit new requests here (closed loops); they queue until schedule_next below.
     in_callbacks_ = true;
-    for (Request* r : first_tokens) ctx_.listener.on_first_token(*r, now);
-    for (Request* r : completed) ctx_.listener.on_completed(*r, now);
+    for (Request* r : first_tokens_) ctx_.listener.on_first_token(*r, now);
+    for (const auto& [order, r] : completed_) ctx_.listener.on_completed(*r, now);
     in_callbacks_ = false;
     schedule_next();
+  }
+
+  /// Reports the tokens of the step just ended to a fair-share queue, sequence by sequence in batch order: the
+  /// token sampled at the end of a prompt, and each decoder's k.
+  void count_service(std::uint64_t k) {
+    std::vector<std::tuple<std::uint64_t, Request*, std::uint64_t>> served;
+    for (const Sequence& seq : prefilling_) {
+      if (seq.chunk > 0 && seq.prefilled + seq.chunk == seq.prompt_tokens) served.emplace_back(seq.order, seq.request, 1);
+    }
+    if (k > 0) {
+      for (const Decoder& d : decoders_) {
+        if (d.request != nullptr) served.emplace_back(d.order, d.request, k);
+      }
+    }
+    std::sort(served.begin(), served.end());
+    for (const auto& [order, r, tokens] : served) queue_->on_served(*r, 0, tokens);
   }
 
   // ---- cost attribution (docs/attribution.md) -------------------------------------------------------------------
@@ -506,43 +728,45 @@ class ContinuousBatchingReplica final : public Replica {
   /// Reports the step that ends at `end` as one work span. A request's work is expressed in seconds of the
   /// resource that bounds it at peak: a prefill chunk's FLOPs at peak FLOP/s; a decode token's bytes (its equal
   /// share of the weights read once per iteration plus its own KV cache) at peak HBM bandwidth. Over a closed-form
-  /// run of K iterations the bytes are summed exactly: K·W/B + kv·Σ_{k<K}(c + 1 + k).
+  /// run of K iterations the bytes are summed exactly: K·W/B + kv·Σ_{k<K}(c + 1 + k). The decoders' shares are
+  /// that expression with c = x + N (N the decode counter), i.e. base + slope·x, reported as a pool.
   void report_work(SimTime end) {
     if (ctx_.work == nullptr || end <= step_start_) return;
     shares_.clear();
     const double per_flop_s = 1.0 / s_.layout.peak_flops_per_s();
     const double per_byte_s = 1.0 / s_.layout.gpu.memory_bandwidth_bytes_per_s;
-    if (step_ == StepKind::kDecodeRun) {
-      const double iterations = static_cast<double>(run_iterations_);
-      const double weights_each = iterations * weight_bytes_per_gpu_ / run_shape_.sequences;
-      for (const Sequence& seq : running_) {
-        if (!seq.decode_in_step) continue;
-        const double kv_tokens = affine_sum(static_cast<double>(seq.computed + 1), 1.0, 0.0, iterations);
-        shares_.push_back(WorkShare{seq.request, (weights_each + kv_bytes_per_token_per_gpu_ * kv_tokens) * per_byte_s});
-      }
-    } else {
-      std::uint32_t decodes = 0;
-      for (const Sequence& seq : running_) decodes += seq.chunk == 0 && seq.decode_in_step ? 1 : 0;
-      for (const Sequence& seq : running_) {
-        if (seq.chunk > 0) {
-          BatchShape chunk;
-          add_prefill_chunk(chunk, seq.computed, seq.chunk);
-          shares_.push_back(WorkShare{seq.request, iteration_work(s_.layout, chunk).flops_per_gpu * per_flop_s});
-        } else if (seq.decode_in_step) {
-          const double bytes = weight_bytes_per_gpu_ / decodes +
-                               kv_bytes_per_token_per_gpu_ * static_cast<double>(seq.computed + 1);
-          shares_.push_back(WorkShare{seq.request, bytes * per_byte_s});
-        }
-      }
+    for (const Sequence& seq : prefilling_) {
+      if (seq.chunk == 0) continue;
+      BatchShape chunk;
+      add_prefill_chunk(chunk, seq.computed, seq.chunk);
+      shares_.push_back(WorkShare{seq.request, iteration_work(s_.layout, chunk).flops_per_gpu * per_flop_s});
     }
-    if (!shares_.empty()) ctx_.work->on_work(ctx_.index, step_start_, end, shares_);
+    PooledWork pooled;
+    if (pool_decodes_ && decoder_count_ > 0) {
+      const double k = step_ == StepKind::kDecodeRun ? static_cast<double>(run_iterations_) : 1.0;
+      const double n = static_cast<double>(counter_);
+      const double kv = kv_bytes_per_token_per_gpu_;
+      pooled.pool = this;
+      pooled.base = (k * weight_bytes_per_gpu_ / decoder_count_ + kv * (k * n + k * (k + 1) / 2)) * per_byte_s;
+      pooled.slope = kv * k * per_byte_s;
+      pooled.members = decoder_count_;
+      pooled.sum_x = static_cast<double>(sum_x_);
+    }
+    if (shares_.empty() && pooled.pool == nullptr) return;
+    const WorkRates rates = ctx_.work->on_work(ctx_.index, step_start_, end, shares_, pooled);
+    if (pooled.pool != nullptr) {
+      acc_.energy += static_cast<long double>(rates.energy_j_per_share) * pooled.base;
+      acc_.energy_slope += static_cast<long double>(rates.energy_j_per_share) * pooled.slope;
+      acc_.gpu += static_cast<long double>(rates.gpu_s_per_share) * pooled.base;
+      acc_.gpu_slope += static_cast<long double>(rates.gpu_s_per_share) * pooled.slope;
+    }
   }
 
   // ---- activity ------------------------------------------------------------------------------------------------
 
   void set_activity(GpuPhase phase, double duration_s, double busy_s, double flops_per_gpu, double bytes_per_gpu) {
     activity_.phase = phase;
-    activity_.running = static_cast<std::uint32_t>(running_.size());
+    activity_.running = running_count();
     activity_.queued = static_cast<std::uint32_t>(queue_->size());
     const double d = std::max(duration_s, 1e-12);
     activity_.busy_fraction = std::clamp(busy_s / d, 0.0, 1.0);
@@ -569,12 +793,35 @@ class ContinuousBatchingReplica final : public Replica {
 
   void report() { ctx_.activity.on_activity(ctx_.index, ctx_.engine.now(), activity_); }
 
+  /// A decoder's completion: the decode counter value at which it has generated its target.
+  struct Finish {
+    std::int64_t at;
+    std::uint64_t order;
+    std::uint32_t slot;
+    /// Heap order (std::push_heap keeps the largest first): the earliest completion, then the oldest, on top.
+    static bool later(const Finish& a, const Finish& b) { return a.at != b.at ? a.at > b.at : a.order > b.order; }
+  };
+
   const ContinuousBatchingSettings& s_;
   const IterationPredictor& predictor_;
   std::unique_ptr<WaitQueue> queue_;
   ReplicaContext ctx_;
   PagedKvCache kv_;
-  std::vector<Sequence> running_;                       ///< admission order (preemption takes from the back)
+  std::vector<Sequence> prefilling_;   ///< admitted, prompt not done, in admission order
+  std::vector<Decoder> decoders_;      ///< slots of the decoding pool
+  std::vector<WorkMark> marks_;        ///< per slot: the pool's work sums when the decoder joined (or settled)
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<Finish> finish_heap_;    ///< one entry per decoder
+  std::vector<std::uint32_t> residues_;  ///< decoders per x modulo the block size (empty for large blocks)
+  std::uint32_t decoder_count_ = 0;
+  std::int64_t sum_x_ = 0;
+  std::uint64_t counter_ = 0;          ///< decode iterations the pool has run since it was last empty
+  std::uint64_t ahead_ = 0;            ///< tokens beyond computed every decoder holds KV slots for
+  bool pool_decodes_ = false;          ///< the step in flight decodes the pool
+  std::uint64_t next_order_ = 0;
+  WorkMark acc_;                       ///< the pool's work sums so far
+  std::vector<std::pair<std::uint64_t, Request*>> completed_;  ///< reused by finish_step
+  std::vector<Request*> first_tokens_;                          ///< reused by finish_step
   std::unordered_map<std::uint64_t, std::uint32_t> resumed_;  ///< preempted request id -> tokens it had generated
   StepKind step_ = StepKind::kNone;
   std::uint64_t run_iterations_ = 0;

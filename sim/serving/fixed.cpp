@@ -85,7 +85,7 @@ class FixedReplica final : public Replica {
   void report_work() {
     const SimTime now = ctx_.engine.now();
     if (ctx_.work && !running_set_.empty() && now > work_since_) {
-      ctx_.work->on_work(ctx_.index, work_since_, now, running_set_);
+      ctx_.work->on_work(ctx_.index, work_since_, now, running_set_, PooledWork{});
     }
     work_since_ = now;
   }

@@ -41,6 +41,7 @@ class PriorityQueue final : public WaitQueue {
   bool outranks(const Request& waiting, const Request& running) const override {
     return preempt_ && order_.outranks(waiting, running);
   }
+  bool may_outrank() const override { return preempt_; }
 
  private:
   PriorityOrder order_;
@@ -88,6 +89,7 @@ class FairShareQueue final : public WaitQueue {
     --size_;
   }
   std::size_t size() const override { return size_; }
+  bool counts_service() const override { return true; }
   void on_served(const Request& request, std::uint64_t prefill_tokens, std::uint64_t decode_tokens) override {
     if (prefill_tokens > 0) vtc_.on_prefill(request.user, prefill_tokens);
     while (decode_tokens > 0) {  // on_decode counts in 32 bits

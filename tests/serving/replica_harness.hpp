@@ -78,11 +78,17 @@ class ReplicaHarness final : public RequestListener, public ActivityObserver, pu
     activity_log.push_back({now, a});
     if (after_activity) after_activity();
   }
-  void on_work(std::uint32_t, SimTime start, SimTime end, std::span<const WorkShare> shares) override {
+  WorkRates on_work(std::uint32_t, SimTime start, SimTime end, std::span<const WorkShare> shares,
+                    const PooledWork& pooled) override {
     Span s{start, end, {}};
     for (const WorkShare& w : shares) s.shares.emplace_back(w.request, w.share);
+    if (pooled.pool) {
+      pooled.pool->for_each_member([&](Request& r, double x) { s.shares.emplace_back(&r, pooled.base + pooled.slope * x); });
+    }
     spans.push_back(std::move(s));
+    return {};
   }
+  void on_pooled_work(const Request&, double, double) override {}
 
   const Scenario& scenario() const { return scenario_; }
 

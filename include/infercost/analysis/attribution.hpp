@@ -40,7 +40,9 @@ class CostAttribution final : public ActivityObserver, public WorkObserver {
                   const FacilityMeter* power);
 
   void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
-  void on_work(std::uint32_t replica, SimTime start, SimTime end, std::span<const WorkShare> shares) override;
+  WorkRates on_work(std::uint32_t replica, SimTime start, SimTime end, std::span<const WorkShare> shares,
+                    const PooledWork& pooled) override;
+  void on_pooled_work(const Request& request, double energy_j, double gpu_s) override;
   /// Closes every replica's energy at `end` (the rest is unattributed).
   void finish(SimTime end);
 

@@ -2,6 +2,7 @@
 // The serving seam: a replica is one model instance (on one or more GPUs) that accepts requests and reports
 // progress; a ServingModelConfig is its validated scenario configuration and builds replicas.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -46,10 +47,36 @@ class ActivityObserver {
   virtual void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) = 0;
 };
 
-/// A request's share of a replica's work over a span of time; the shares of one report sum to 1.
+/// A request's share of a replica's work over a span of time, relative to the other shares of the same report.
 struct WorkShare {
   Request* request = nullptr;
   double share = 0.0;
+};
+
+/// Requests whose shares in every span are affine in a number each one keeps while it is a member: share =
+/// base + slope * x (the decoding sequences of a continuous-batching replica, x their KV length offset). A replica
+/// reports such a pool in O(1) per span and credits each member once, when it leaves (docs/attribution.md).
+class WorkPool {
+ public:
+  virtual ~WorkPool() = default;
+  /// Calls `f(request, x)` for every member (for observers that want each request's share; O(members)).
+  virtual void for_each_member(const std::function<void(Request&, double)>& f) const = 0;
+};
+
+/// A pool's shares in one span: base + slope * x for each of `members` members, whose x sum to `sum_x`.
+struct PooledWork {
+  const WorkPool* pool = nullptr;  ///< null: no pooled shares in this span
+  double base = 0.0;
+  double slope = 0.0;
+  std::uint32_t members = 0;
+  double sum_x = 0.0;
+  double total() const { return pool ? base * members + slope * sum_x : 0.0; }
+};
+
+/// What one unit of share earned in a span: joules of GPU energy and GPU-seconds.
+struct WorkRates {
+  double energy_j_per_share = 0.0;
+  double gpu_s_per_share = 0.0;
 };
 
 /// Hears which requests a replica's GPUs worked for, span by span (cost attribution). A replica reports every
@@ -58,7 +85,12 @@ struct WorkShare {
 class WorkObserver {
  public:
   virtual ~WorkObserver() = default;
-  virtual void on_work(std::uint32_t replica, SimTime start, SimTime end, std::span<const WorkShare> shares) = 0;
+  /// Credits the explicit shares at once; returns the span's rates, with which the replica accumulates what
+  /// its pooled members earned.
+  virtual WorkRates on_work(std::uint32_t replica, SimTime start, SimTime end, std::span<const WorkShare> shares,
+                            const PooledWork& pooled) = 0;
+  /// A pool member's accumulated energy and GPU time, credited when it leaves the pool or the run ends.
+  virtual void on_pooled_work(const Request& request, double energy_j, double gpu_s) = 0;
 };
 
 /// What a replica asks the power model before it works (docs/models-power.md, "Integration contract").
@@ -97,6 +129,9 @@ class Replica : public EventHandler {
   /// Predicted delay from `now` until `request`'s first token if it were routed here now, ns (kTimeNever when the
   /// model does not predict; see ServingModelConfig::predicts_ttft).
   virtual SimTime predicted_ttft(const Request& /*request*/, SimTime /*now*/) const { return kTimeNever; }
+  /// Credits the work its pooled requests have earned so far (WorkObserver::on_pooled_work); the run calls it
+  /// once at the end, before attribution closes.
+  virtual void settle_work() {}
 };
 
 /// A validated `serving:` configuration; builds the replicas of a pool.

@@ -33,6 +33,10 @@ class WaitQueue {
   virtual void on_served(const Request& /*request*/, std::uint64_t /*prefill_tokens*/, std::uint64_t /*decode_tokens*/) {}
   /// True when `waiting` may preempt `running` (priority by plan with preemption of lower plans).
   virtual bool outranks(const Request& /*waiting*/, const Request& /*running*/) const { return false; }
+  /// Whether outranks() can ever be true (the replica skips its search of the batch otherwise).
+  virtual bool may_outrank() const { return false; }
+  /// Whether on_served() of generated tokens matters (the replica skips reporting them otherwise).
+  virtual bool counts_service() const { return false; }
 };
 
 /// A validated `queue_order:` configuration; builds one queue per replica.
