@@ -139,3 +139,21 @@ TEST_CASE("infercost check exits 0, 3 on differences, 2 on bad input, and --upda
   REQUIRE(run_cli("check " + moved.string() + " --baseline " + baseline.string()) == 3);
   REQUIRE(run_cli("check " + moved.string() + " --baseline " + (run_dir / "missing.yaml").string()) == 2);
 }
+
+TEST_CASE("check compares the unallocated remainder relative to the bill", "[check]") {
+  Baseline b;
+  b.summary = {{"cost_total_usd", "100"}, {"cost_unallocated_usd", "1.1e-14"}};
+  RunOutputs run;
+  // Summing the same costs in another order moves a remainder of rounding noise by a large share of itself.
+  run.summary = {{"cost_total_usd", "100"}, {"cost_unallocated_usd", "1.06e-14"}};
+  CHECK(check_run(run, b).ok());
+  // A remainder that moved by a billionth of the bill is a real difference.
+  run.summary[1].second = "2e-7";
+  const CheckResult out = check_run(run, b);
+  REQUIRE(out.differences.size() == 1);
+  CHECK(out.differences[0].column == "cost_unallocated_usd");
+  // Other columns stay relative to themselves.
+  b.summary = {{"cost_total_usd", "100"}, {"latency_mean_s", "1.1e-14"}};
+  run.summary = {{"cost_total_usd", "100"}, {"latency_mean_s", "1.06e-14"}};
+  CHECK_FALSE(check_run(run, b).ok());
+}
