@@ -189,20 +189,25 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   std::uint64_t block_delta(std::uint64_t from, std::uint64_t to) const {
     if (to <= from || decoder_count_ == 0) return 0;
     const std::uint64_t b = kv_.block_size();
-    std::uint64_t total = 0;
-    if (!residues_.empty()) {
-      const std::uint64_t shift = counter_ % b;
-      for (std::size_t r = 0; r < residues_.size(); ++r) {
-        if (residues_[r] == 0) continue;
-        const std::uint64_t rho = (r + shift) % b;  // computed tokens modulo the block size
-        total += residues_[r] * ((rho + to + b - 1) / b - (rho + from + b - 1) / b);
-      }
-    } else {
+    if (residues_.empty()) {
+      std::uint64_t total = 0;
       for (const Decoder& d : decoders_) {
         if (d.request == nullptr) continue;
         const std::uint64_t c = computed_of(d);
         total += kv_.blocks_for(c + to) - kv_.blocks_for(c + from);
       }
+      return total;
+    }
+    // With c = q b + rho and t = qt b + rt: blocks_for(c + t) = q + qt + (0, 1 or 2 as rho + rt is 0, <= b, > b).
+    const std::uint64_t q_from = from / b, r_from = from % b, q_to = to / b, r_to = to % b;
+    const auto part = [b](std::uint64_t v) -> std::uint64_t { return v == 0 ? 0 : (v <= b ? 1 : 2); };
+    std::uint64_t total = decoder_count_ * (q_to - q_from);
+    const std::uint64_t shift = counter_ % b;
+    std::uint64_t rho = shift;  // computed tokens modulo the block size, of residue class r
+    for (std::size_t r = 0; r < residues_.size(); ++r, rho = rho + 1 == b ? 0 : rho + 1) {
+      if (residues_[r] == 0) continue;
+      total += residues_[r] * part(rho + r_to);
+      total -= residues_[r] * part(rho + r_from);
     }
     return total;
   }
@@ -234,7 +239,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     sum_x_ += d.x;
     if (!residues_.empty()) ++residues_[residue_of(d.x)];
     finish_heap_.push_back(Finish{d.target - d.gx, d.order, slot});
-    std::push_heap(finish_heap_.begin(), finish_heap_.end(), Finish::later);
+    std::push_heap(finish_heap_.begin(), finish_heap_.end(), Later{});
   }
 
   /// Removes a decoder (its heap entry is the caller's business); returns it.
@@ -568,14 +573,19 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     const std::uint64_t limit = s_.exact_iterations ? 1 : finish;
     // Largest K <= limit whose extra blocks (beyond the slots already held for iteration 0) fit.
     std::uint64_t lo = 1, hi = limit;
-    if (block_delta(1, limit) <= kv_.free()) lo = limit;  // the usual case: the cache holds the whole run
-    while (lo < hi) {
-      const std::uint64_t mid = lo + (hi - lo + 1) / 2;
-      if (block_delta(1, mid) <= kv_.free()) lo = mid;
-      else hi = mid - 1;
+    std::uint64_t extra = block_delta(1, limit);
+    if (extra <= kv_.free()) {
+      lo = limit;  // the usual case: the cache holds the whole run
+    } else {
+      while (lo < hi) {
+        const std::uint64_t mid = lo + (hi - lo + 1) / 2;
+        if (block_delta(1, mid) <= kv_.free()) lo = mid;
+        else hi = mid - 1;
+      }
+      extra = block_delta(1, lo);
     }
     const std::uint64_t k = lo;
-    kv_.try_allocate(block_delta(1, k));
+    kv_.try_allocate(extra);
     ahead_ = k;
     series_ = predictor_.decode_series(shape);
     run_shape_ = shape;
@@ -623,8 +633,9 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     const std::uint64_t done = iterations_done(elapsed);
     const std::uint64_t cut = (done >= 1 && run_offset(done) == elapsed) ? done : done + 1;
     if (cut >= run_iterations_) return;
-    if (!front_admissible_after(cut)) return;
-    kv_.release(block_delta(cut, run_iterations_));
+    const std::uint64_t released = block_delta(cut, run_iterations_);
+    if (!front_admissible_after(released)) return;
+    kv_.release(released);
     ahead_ = cut;
     ctx_.engine.cancel(pending_);
     run_iterations_ = cut;
@@ -632,10 +643,11 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     set_run_activity(done, cut);
   }
 
-  bool front_admissible_after(std::uint64_t cut) {
+  /// Whether the waiting queue's first request could be admitted if the run stopped early, releasing `released`
+  /// blocks.
+  bool front_admissible_after(std::uint64_t released) {
     Request* r = queue_->front();
     if (r == nullptr) return false;
-    const std::uint64_t released = block_delta(cut, run_iterations_);
     const std::uint64_t need = kv_.blocks_for(prompt_of(*r)) + s_.watermark_blocks;
     if (running_count() < s_.max_num_seqs && need <= kv_.free() + released) return true;
     if (!queue_->may_outrank()) return false;
@@ -659,7 +671,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       counter_ += k;
       ahead_ -= k;
       while (!finish_heap_.empty() && finish_heap_.front().at <= counter_i()) {
-        std::pop_heap(finish_heap_.begin(), finish_heap_.end(), Finish::later);
+        std::pop_heap(finish_heap_.begin(), finish_heap_.end(), Later{});
         const std::uint32_t slot = finish_heap_.back().slot;
         finish_heap_.pop_back();
         const Decoder d = decoders_[slot];
@@ -798,8 +810,10 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     std::int64_t at;
     std::uint64_t order;
     std::uint32_t slot;
-    /// Heap order (std::push_heap keeps the largest first): the earliest completion, then the oldest, on top.
-    static bool later(const Finish& a, const Finish& b) { return a.at != b.at ? a.at > b.at : a.order > b.order; }
+  };
+  /// Heap order (std::push_heap keeps the largest first): the earliest completion, then the oldest, on top.
+  struct Later {
+    bool operator()(const Finish& a, const Finish& b) const { return a.at != b.at ? a.at > b.at : a.order > b.order; }
   };
 
   const ContinuousBatchingSettings& s_;
