@@ -12,15 +12,16 @@ void Engine::throw_past(SimTime t) const {
 
 void Engine::cancel(EventId id) {
   if (id >= next_seq_ || !cancelled_.insert(id).second) return;
-  if (!cancel_filter_) cancel_filter_ = std::make_unique<std::uint32_t[]>(kFilterMask + 1);
-  ++cancel_filter_[id & kFilterMask];
+  if (!cancel_filter_) cancel_filter_ = std::make_unique<std::uint8_t[]>(kFilterMask + 1);
+  std::uint8_t& count = cancel_filter_[id & kFilterMask];
+  if (count != kFilterStuck) ++count;
   if (cancelled_.size() > 2 * queue_.size() + 1024) purge_cancelled();
 }
 
 bool Engine::take_cancelled(std::uint64_t seq) {
-  std::uint32_t& count = cancel_filter_[seq & kFilterMask];
+  std::uint8_t& count = cancel_filter_[seq & kFilterMask];
   if (count == 0 || cancelled_.erase(seq) == 0) return false;
-  --count;
+  if (count != kFilterStuck) --count;
   return true;
 }
 
@@ -31,7 +32,10 @@ void Engine::purge_cancelled() {
   });
   cancelled_.swap(keep);
   for (std::uint64_t i = 0; i <= kFilterMask; ++i) cancel_filter_[i] = 0;
-  for (std::uint64_t seq : cancelled_) ++cancel_filter_[seq & kFilterMask];
+  for (std::uint64_t seq : cancelled_) {
+    std::uint8_t& count = cancel_filter_[seq & kFilterMask];
+    if (count != kFilterStuck) ++count;
+  }
 }
 
 void Engine::drain(SimTime end_time) {
