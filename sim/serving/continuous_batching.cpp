@@ -76,14 +76,18 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
         predictor_(predictor),
         queue_(std::move(queue)),
         ctx_(std::move(context)),
-        kv_(settings.kv.blocks, settings.kv.block_size_tokens) {
-    weight_bytes_per_gpu_ = iteration_work(s_.layout, BatchShape{}).weight_bytes_per_gpu;
+        kv_(settings.kv.blocks, settings.kv.block_size_tokens),
+        work_(settings.layout) {
+    weight_bytes_per_gpu_ = work_(BatchShape{}).weight_bytes_per_gpu;
     BatchShape one_token;
     one_token.context_tokens = 1;
-    kv_bytes_per_token_per_gpu_ = iteration_work(s_.layout, one_token).kv_bytes_per_gpu;
+    kv_bytes_per_token_per_gpu_ = work_(one_token).kv_bytes_per_gpu;
     // Block counts of the decoders are summed over a histogram of their positions within a block; for large
     // blocks the decoders themselves are fewer than the histogram's cells.
-    if (kv_.block_size() <= kHistogramMaxBlock) residues_.assign(kv_.block_size(), 0);
+    if (kv_.block_size() <= kHistogramMaxBlock) {
+      residues_.assign(kv_.block_size(), 0);
+      residue_prefix_.assign(kv_.block_size() + 1, 0);
+    }
   }
 
   void submit(Request& request) override {
@@ -199,17 +203,36 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       return total;
     }
     // With c = q b + rho and t = qt b + rt: blocks_for(c + t) = q + qt + (0, 1 or 2 as rho + rt is 0, <= b, > b).
-    const std::uint64_t q_from = from / b, r_from = from % b, q_to = to / b, r_to = to % b;
-    const auto part = [b](std::uint64_t v) -> std::uint64_t { return v == 0 ? 0 : (v <= b ? 1 : 2); };
-    std::uint64_t total = decoder_count_ * (q_to - q_from);
-    const std::uint64_t shift = counter_ % b;
-    std::uint64_t rho = shift;  // computed tokens modulo the block size, of residue class r
-    for (std::size_t r = 0; r < residues_.size(); ++r, rho = rho + 1 == b ? 0 : rho + 1) {
-      if (residues_[r] == 0) continue;
-      total += residues_[r] * part(rho + r_to);
-      total -= residues_[r] * part(rho + r_from);
-    }
-    return total;
+    const std::uint64_t q_from = from / b, q_to = to / b;
+    return decoder_count_ * (q_to - q_from) + carry_blocks(to % b) - carry_blocks(from % b);
+  }
+
+  /// Sum over decoders of (0, 1 or 2 as rho + rt is 0, <= b, > b), rho their computed tokens modulo the block size:
+  /// every decoder counts 1, less those with rho = 0 when rt = 0, plus those with rho > b - rt.
+  std::uint64_t carry_blocks(std::uint64_t rt) const {
+    const std::uint64_t b = kv_.block_size();
+    const std::uint64_t shift = counter_ % b;  // rho = (r + shift) mod b for residue class r
+    if (rt == 0) return decoder_count_ - residues_[(b - shift) % b];
+    // rho in [b - rt + 1, b - 1]: r in that range less shift, cyclically.
+    const std::uint64_t len = rt - 1;
+    if (len == 0) return decoder_count_;
+    const std::uint64_t lo = (b - rt + 1 + b - shift) % b;
+    return decoder_count_ + residues_in(lo, len);
+  }
+
+  /// Decoders whose residue class is in [lo, lo + len) cyclically (len < block size).
+  std::uint64_t residues_in(std::uint64_t lo, std::uint64_t len) const {
+    const std::uint64_t b = kv_.block_size();
+    if (lo + len <= b) return residue_prefix_[lo + len] - residue_prefix_[lo];
+    return residue_prefix_[b] - residue_prefix_[lo] + residue_prefix_[lo + len - b];
+  }
+
+  /// Counts a decoder in (delta = 1) or out of (delta = -1) its residue class.
+  void count_residue(std::int64_t x, int delta) {
+    if (residues_.empty()) return;
+    const std::size_t r = residue_of(x);
+    residues_[r] += static_cast<std::uint32_t>(delta);
+    for (std::size_t j = r + 1; j < residue_prefix_.size(); ++j) residue_prefix_[j] += static_cast<std::uint32_t>(delta);
   }
 
   std::uint64_t computed_of(const Decoder& d) const { return static_cast<std::uint64_t>(d.x + counter_i()); }
@@ -237,7 +260,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     marks_[slot] = mark;
     ++decoder_count_;
     sum_x_ += d.x;
-    if (!residues_.empty()) ++residues_[residue_of(d.x)];
+    count_residue(d.x, 1);
     finish_heap_.push_back(Finish{d.target - d.gx, d.order, slot});
     std::push_heap(finish_heap_.begin(), finish_heap_.end(), Later{});
   }
@@ -247,7 +270,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     Decoder d = decoders_[slot];
     --decoder_count_;
     sum_x_ -= d.x;
-    if (!residues_.empty()) --residues_[residue_of(d.x)];
+    count_residue(d.x, -1);
     decoders_[slot].request = nullptr;
     free_slots_.push_back(slot);
     if (decoder_count_ == 0) {
@@ -290,6 +313,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     free_slots_.clear();
     finish_heap_.clear();
     std::fill(residues_.begin(), residues_.end(), 0);
+    std::fill(residue_prefix_.begin(), residue_prefix_.end(), 0);
     decoder_count_ = 0;
     sum_x_ = 0;
     return all;
@@ -553,7 +577,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     const bool decode = pool_decodes_;
     if (decode) add_pool_decodes(shape);
     const IterationTime t = predictor_.predict(shape);
-    const IterationWork w = iteration_work(s_.layout, shape);
+    const IterationWork w = work_(shape);
     step_ = StepKind::kSingle;
     run_iterations_ = 1;
     step_start_ = now;
@@ -610,12 +634,44 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// Time from the start of the current run to the end of its iteration i-1 (slowed down by the cap), ns.
   SimTime run_offset(std::uint64_t i) const { return from_seconds(series_.sum_s(i) * step_slowdown_); }
 
-  /// Iterations of the current run completed by `elapsed` since its start.
+  /// Iterations of the current run completed by `elapsed` since its start: the largest i <= K whose end,
+  /// run_offset(i), is at or before it. The series' inverse gives a guess; a galloping search from it settles the
+  /// exact answer (run_offset rounds to ns) in a step or two instead of log2 K evaluations.
   std::uint64_t iterations_done(SimTime elapsed) const {
-    std::uint64_t lo = 0, hi = run_iterations_;  // largest i with end of iteration i-1 <= elapsed
+    const std::uint64_t k = run_iterations_;
+    const auto fits = [&](std::uint64_t i) { return run_offset(i) <= elapsed; };
+    std::uint64_t guess = std::min(k, series_.iterations_within(to_seconds(elapsed) / step_slowdown_));
+    std::uint64_t lo, hi;  // fits(lo), and the answer is in [lo, hi]
+    if (fits(guess)) {
+      lo = guess;
+      std::uint64_t step = 1;
+      hi = k;
+      while (lo < k) {
+        const std::uint64_t probe = std::min(k, lo + step);
+        if (!fits(probe)) {
+          hi = probe - 1;
+          break;
+        }
+        lo = probe;
+        step *= 2;
+      }
+    } else {
+      hi = guess - 1;  // guess >= 1 here, since run_offset(0) = 0 <= elapsed
+      std::uint64_t step = 1;
+      lo = 0;
+      while (hi > 0) {
+        const std::uint64_t probe = hi >= step ? hi - step : 0;
+        if (fits(probe)) {
+          lo = probe;
+          break;
+        }
+        hi = probe - 1;
+        step *= 2;
+      }
+    }
     while (lo < hi) {
       const std::uint64_t mid = lo + (hi - lo + 1) / 2;
-      if (run_offset(mid) <= elapsed) lo = mid;
+      if (fits(mid)) lo = mid;
       else hi = mid - 1;
     }
     return lo;
@@ -751,7 +807,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       if (seq.chunk == 0) continue;
       BatchShape chunk;
       add_prefill_chunk(chunk, seq.computed, seq.chunk);
-      shares_.push_back(WorkShare{seq.request, iteration_work(s_.layout, chunk).flops_per_gpu * per_flop_s});
+      shares_.push_back(WorkShare{seq.request, work_(chunk).flops_per_gpu * per_flop_s});
     }
     PooledWork pooled;
     if (pool_decodes_ && decoder_count_ > 0) {
@@ -793,8 +849,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     BatchShape next = run_shape_;
     next.context_tokens += run_shape_.sequences;
     next.attention_pairs += run_shape_.sequences;
-    const IterationWork w0 = iteration_work(s_.layout, run_shape_);
-    const IterationWork w1 = iteration_work(s_.layout, next);
+    const IterationWork w0 = work_(run_shape_);
+    const IterationWork w1 = work_(next);
     const double fa = static_cast<double>(a), fb = static_cast<double>(b);
     const double flops = affine_sum(w0.flops_per_gpu, w1.flops_per_gpu - w0.flops_per_gpu, fa, fb);
     const double bytes = affine_sum(w0.bytes_per_gpu(), w1.bytes_per_gpu() - w0.bytes_per_gpu(), fa, fb);
@@ -821,12 +877,14 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   std::unique_ptr<WaitQueue> queue_;
   ReplicaContext ctx_;
   PagedKvCache kv_;
+  IterationWorkModel work_;
   std::vector<Sequence> prefilling_;   ///< admitted, prompt not done, in admission order
   std::vector<Decoder> decoders_;      ///< slots of the decoding pool
   std::vector<WorkMark> marks_;        ///< per slot: the pool's work sums when the decoder joined (or settled)
   std::vector<std::uint32_t> free_slots_;
   std::vector<Finish> finish_heap_;    ///< one entry per decoder
   std::vector<std::uint32_t> residues_;  ///< decoders per x modulo the block size (empty for large blocks)
+  std::vector<std::uint32_t> residue_prefix_;  ///< [i]: decoders in residue classes below i
   std::uint32_t decoder_count_ = 0;
   std::int64_t sum_x_ = 0;
   std::uint64_t counter_ = 0;          ///< decode iterations the pool has run since it was last empty

@@ -44,23 +44,24 @@ double ReplicaLayout::kv_bytes_per_token_per_gpu() const {
 }
 
 IterationWork iteration_work(const ReplicaLayout& layout, const BatchShape& shape) {
+  return IterationWorkModel(layout)(shape);
+}
+
+IterationWorkModel::IterationWorkModel(const ReplicaLayout& layout) {
   const LlmSpec& m = layout.model;
   const double tp = layout.tensor_parallel;
   const double pp = layout.pipeline_parallel;
-  const double gpus = tp * pp;
+  gpus_ = tp * pp;
   const double head = static_cast<double>(m.vocab_size) * m.hidden_size;
-  IterationWork w;
-  const double dense = 2.0 * m.layer_params_active() * static_cast<double>(shape.tokens()) + 2.0 * head * shape.sequences;
-  const double attention = 4.0 * m.layers * static_cast<double>(m.attention_heads) * m.head_dim * shape.attention_pairs;
-  w.flops_per_gpu = (dense + attention) / gpus;
-  w.weight_bytes_per_gpu = (m.layer_params_total() + head) * bytes_per_element(m.weight_precision) / gpus;
-  const double kv_per_token_per_gpu = 2.0 * (m.layers / pp) * layout.kv_heads_per_gpu() * m.head_dim *
-                                      bytes_per_element(layout.kv_precision);
-  w.kv_bytes_per_gpu = static_cast<double>(shape.context_tokens) * kv_per_token_per_gpu;
+  two_active_params_ = 2.0 * m.layer_params_active();
+  two_head_ = 2.0 * head;
+  attention_per_pair_ = 4.0 * m.layers * static_cast<double>(m.attention_heads) * m.head_dim;
+  weight_bytes_per_gpu_ = (m.layer_params_total() + head) * bytes_per_element(m.weight_precision) / gpus_;
+  kv_per_token_per_gpu_ = 2.0 * (m.layers / pp) * layout.kv_heads_per_gpu() * m.head_dim *
+                          bytes_per_element(layout.kv_precision);
   // Activations travel in 16-bit: one hidden vector per token per all-reduce.
-  w.allreduce_bytes = static_cast<double>(shape.tokens()) * m.hidden_size * 2.0;
-  w.allreduces_per_stage = layout.tensor_parallel > 1 ? 2 * layout.layers_per_stage() : 0;
-  return w;
+  hidden_ = m.hidden_size;
+  allreduces_per_stage_ = layout.tensor_parallel > 1 ? 2 * layout.layers_per_stage() : 0;
 }
 
 }  // namespace infercost

@@ -71,8 +71,33 @@ double DecodeSeries::sum_s(std::uint64_t k) const {
   return affine_sum(a0, a1, 0.0, split) + affine_sum(b0, b1, split, n) + n * fixed_s;
 }
 
+std::uint64_t DecodeSeries::iterations_within(double seconds) const {
+  if (!(seconds > 0.0)) return 0;
+  // Iterations j = 0.. of time c0 + c1 j take c0 n + c1 n (n - 1) / 2 for n of them: solve for n.
+  const auto solve = [](double c0, double c1, double t) {
+    if (c1 <= 0.0) return c0 > 0.0 ? t / c0 : std::numeric_limits<double>::infinity();
+    const double b = c0 - c1 / 2.0;
+    return (-b + std::sqrt(b * b + 2.0 * c1 * t)) / c1;
+  };
+  const bool compute_first = compute_s >= memory_s;
+  const double a0 = compute_first ? compute_s : memory_s;
+  const double a1 = compute_first ? compute_slope_s : memory_slope_s;
+  const double b0 = compute_first ? memory_s : compute_s;
+  const double b1 = compute_first ? memory_slope_s : compute_slope_s;
+  double n = solve(a0 + fixed_s, a1, seconds);
+  if (b1 > a1) {
+    const double split = std::max(0.0, std::ceil((a0 - b0) / (b1 - a1)));
+    if (n > split) {
+      const double before = affine_sum(a0, a1, 0.0, split) + split * fixed_s;
+      n = split + solve(b0 + fixed_s + b1 * split, b1, seconds - before);
+    }
+  }
+  if (!(n < 1e18)) return std::numeric_limits<std::uint64_t>::max();
+  return static_cast<std::uint64_t>(std::max(0.0, n));
+}
+
 RooflinePredictor::RooflinePredictor(const ReplicaLayout& layout, const RooflineParams& params)
-    : layout_(layout), params_(params) {}
+    : layout_(layout), params_(params), work_(layout) {}
 
 std::uint32_t RooflinePredictor::microbatches(std::uint32_t sequences) const {
   if (layout_.pipeline_parallel <= 1) return 1;
@@ -81,7 +106,7 @@ std::uint32_t RooflinePredictor::microbatches(std::uint32_t sequences) const {
 
 RooflinePredictor::StageBounds RooflinePredictor::stage_bounds(const BatchShape& shape,
                                                                std::uint32_t microbatches) const {
-  const IterationWork w = iteration_work(layout_, shape);
+  const IterationWork w = work_(shape);
   const double m = microbatches;
   StageBounds b;
   b.compute_s = w.flops_per_gpu / m / (layout_.peak_flops_per_s() * params_.compute_efficiency);

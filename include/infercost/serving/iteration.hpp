@@ -61,4 +61,32 @@ struct IterationWork {
 /// parameter (a batch touches all experts); the embedding table is gathered, not streamed.
 IterationWork iteration_work(const ReplicaLayout& layout, const BatchShape& shape);
 
+/// iteration_work for one layout with the layout's constants computed once: the same arithmetic, bit for bit
+/// (schedulers evaluate it several times per step).
+class IterationWorkModel {
+ public:
+  explicit IterationWorkModel(const ReplicaLayout& layout);
+  IterationWork operator()(const BatchShape& shape) const {
+    IterationWork w;
+    const double dense = two_active_params_ * static_cast<double>(shape.tokens()) + two_head_ * shape.sequences;
+    const double attention = attention_per_pair_ * shape.attention_pairs;
+    w.flops_per_gpu = (dense + attention) / gpus_;
+    w.weight_bytes_per_gpu = weight_bytes_per_gpu_;
+    w.kv_bytes_per_gpu = static_cast<double>(shape.context_tokens) * kv_per_token_per_gpu_;
+    w.allreduce_bytes = static_cast<double>(shape.tokens()) * hidden_ * 2.0;
+    w.allreduces_per_stage = allreduces_per_stage_;
+    return w;
+  }
+
+ private:
+  double two_active_params_ = 0.0;     ///< 2 x active layer parameters, FLOP per token
+  double two_head_ = 0.0;              ///< 2 x vocabulary x hidden, FLOP per sequence
+  double attention_per_pair_ = 0.0;    ///< FLOP per (query, key) pair
+  double gpus_ = 1.0;
+  double weight_bytes_per_gpu_ = 0.0;  ///< bytes
+  double kv_per_token_per_gpu_ = 0.0;  ///< bytes
+  double hidden_ = 0.0;
+  std::uint32_t allreduces_per_stage_ = 0;
+};
+
 }  // namespace infercost

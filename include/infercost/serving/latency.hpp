@@ -36,6 +36,9 @@ struct DecodeSeries {
   double time_s(std::uint64_t k) const;
   /// Exact sum of t(j) over j in [0, k), s; the max is split where the binding bound changes.
   double sum_s(std::uint64_t k) const;
+  /// About how many iterations fit in `seconds` (the inverse of sum_s, solved per bound; callers refine it
+  /// against sum_s, so it only has to be close).
+  std::uint64_t iterations_within(double seconds) const;
   /// GPU-busy seconds over iterations [0, k).
   double busy_sum_s(std::uint64_t k) const { return busy_share * (sum_s(k) - static_cast<double>(k) * idle_s); }
   /// The real k > 0 where the two bounds cross (the binding term switches there), or infinity when they do not.
@@ -98,6 +101,7 @@ class RooflinePredictor final : public IterationPredictor {
  private:
   ReplicaLayout layout_;
   RooflineParams params_;
+  IterationWorkModel work_;
 };
 
 /// Registers the latency models: `roofline` and `measured`.
