@@ -37,8 +37,15 @@ void CostAttribution::close_open_piece(std::uint32_t replica, ReplicaState& r, S
 
 void CostAttribution::on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity&) {
   ReplicaState& r = replicas_[replica];
+  if (power_ == nullptr) return;  // no power model: nothing to split but GPU-time, which spans carry
+  // Most reports change the queue, not the power (every arrival is one): the open piece then goes on.
+  const SimTime off = power_->off_since(replica);
+  if (power_->gpu_power_w(replica) * gpus_per_replica_ == r.power_w && power_->wakes(replica) == r.wakes &&
+      (off == kTimeNever || off <= r.since || off >= now)) {
+    return;
+  }
   close_open_piece(replica, r, now);
-  if (power_) {
+  {
     r.power_w = power_->gpu_power_w(replica) * gpus_per_replica_;
     // A wake-up's energy is an impulse before any work: nobody's.
     const std::uint64_t wakes = power_->wakes(replica);
