@@ -66,7 +66,7 @@ struct WorkMark {
 };
 
 /// What the step in flight is.
-enum class StepKind : std::uint8_t { kNone, kSingle, kDecodeRun, kWaking };
+enum class StepKind : std::uint8_t { kNone, kSingle, kDecodeRun, kPrefillRun, kWaking };
 
 class ContinuousBatchingReplica final : public Replica, private WorkPool {
  public:
@@ -383,6 +383,12 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
         }
         if (!preempted && admit_waiting(budget) > 0) chunks = true;
         if (chunks) {
+          if (!preempted && budget == 0) {
+            if (const std::uint64_t k = prefill_run_length(); k > 1) {
+              start_prefill_run(k);
+              return;
+            }
+          }
           start_single();
           return;
         }
@@ -588,6 +594,62 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     report();
   }
 
+  /// With chunked prefill, a prompt longer than the token budget left by the decodes takes that whole budget in
+  /// every iteration until its last chunk: no admission is possible meanwhile (the budget is spent) and the batch
+  /// changes only when a decoder finishes or KV blocks run out. Those iterations form a run like a decode run
+  /// (docs/models-serving.md, "Prefill runs"). Returns how many iterations of the current step's composition can
+  /// run that way (0 or 1: none).
+  std::uint64_t prefill_run_length() const {
+    if (s_.exact_iterations || prefilling_.empty() || queue_->may_outrank() || queue_->counts_service()) return 0;
+    const Sequence& lead = prefilling_.front();
+    const std::uint64_t u = lead.chunk;
+    if (u == 0) return 0;
+    // Full chunks that leave at least one prompt token for a later iteration (the last chunk samples a token).
+    const std::uint64_t rest = lead.prompt_tokens - lead.prefilled;
+    std::uint64_t limit = (rest - 1) / u;
+    if (decoder_count_ > 0) limit = std::min<std::uint64_t>(limit, finish_heap_.front().at - counter_i());
+    if (limit <= 1) return limit;
+    std::uint64_t lo = 1, hi = limit;
+    if (block_delta(1, limit) <= kv_.free()) return limit;
+    while (lo < hi) {
+      const std::uint64_t mid = lo + (hi - lo + 1) / 2;
+      if (block_delta(1, mid) <= kv_.free()) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /// K iterations of the decoders plus equal chunks of the lead prompt, in one event.
+  void start_prefill_run(std::uint64_t k) {
+    const SimTime now = ctx_.engine.now();
+    Sequence& lead = prefilling_.front();
+    const std::uint64_t u = lead.chunk;
+    BatchShape first, second;
+    add_prefill_chunk(first, lead.computed, u);
+    add_prefill_chunk(second, lead.computed + u, u);
+    if (pool_decodes_) {
+      add_pool_decodes(first);
+      add_pool_decodes(second);
+      second.context_tokens += decoder_count_;
+      second.attention_pairs += decoder_count_;
+    }
+    kv_.try_allocate(block_delta(1, k));
+    if (pool_decodes_) ahead_ = k;
+    run_chunk_ = u;
+    lead.chunk = static_cast<std::uint32_t>(k * u);  // the prompt tokens this step computes
+    series_ = predictor_.run_series(first, second);
+    run_shape_ = first;
+    run_next_ = second;
+    run_phase_ = pool_decodes_ ? GpuPhase::kMixed : GpuPhase::kPrefill;
+    step_ = StepKind::kPrefillRun;
+    run_iterations_ = k;
+    step_start_ = now;
+    set_run_activity(0, k);
+    step_slowdown_ = read_slowdown();
+    schedule_end(now + std::max<SimTime>(1, run_offset(k)));
+    report();
+  }
+
   /// Decode-only iterations until the batch changes: the first completion, or the last iteration whose KV slots fit.
   void start_decode_run() {
     const SimTime now = ctx_.engine.now();
@@ -613,6 +675,10 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     ahead_ = k;
     series_ = predictor_.decode_series(shape);
     run_shape_ = shape;
+    run_next_ = shape;
+    run_next_.context_tokens += shape.sequences;
+    run_next_.attention_pairs += shape.sequences;
+    run_phase_ = GpuPhase::kDecode;
     step_ = StepKind::kDecodeRun;
     run_iterations_ = k;
     step_start_ = now;
@@ -805,13 +871,24 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     const double per_byte_s = 1.0 / s_.layout.gpu.memory_bandwidth_bytes_per_s;
     for (const Sequence& seq : prefilling_) {
       if (seq.chunk == 0) continue;
-      BatchShape chunk;
-      add_prefill_chunk(chunk, seq.computed, seq.chunk);
-      shares_.push_back(WorkShare{seq.request, work_(chunk).flops_per_gpu * per_flop_s});
+      double flops = 0.0;
+      if (step_ == StepKind::kPrefillRun && &seq == &prefilling_.front()) {
+        // K chunks of u tokens: FLOPs are affine in the tokens already computed.
+        BatchShape c0, c1;
+        add_prefill_chunk(c0, seq.computed, run_chunk_);
+        add_prefill_chunk(c1, seq.computed + run_chunk_, run_chunk_);
+        const double f0 = work_(c0).flops_per_gpu, f1 = work_(c1).flops_per_gpu;
+        flops = affine_sum(f0, f1 - f0, 0.0, static_cast<double>(run_iterations_));
+      } else {
+        BatchShape chunk;
+        add_prefill_chunk(chunk, seq.computed, seq.chunk);
+        flops = work_(chunk).flops_per_gpu;
+      }
+      shares_.push_back(WorkShare{seq.request, flops * per_flop_s});
     }
     PooledWork pooled;
     if (pool_decodes_ && decoder_count_ > 0) {
-      const double k = step_ == StepKind::kDecodeRun ? static_cast<double>(run_iterations_) : 1.0;
+      const double k = static_cast<double>(run_iterations_);
       const double n = static_cast<double>(counter_);
       const double kv = kv_bytes_per_token_per_gpu_;
       pooled.pool = this;
@@ -846,17 +923,14 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
 
   /// Averages over iterations [a, b) of the current run (FLOPs and bytes are affine in the iteration index).
   void set_run_activity(std::uint64_t a, std::uint64_t b) {
-    BatchShape next = run_shape_;
-    next.context_tokens += run_shape_.sequences;
-    next.attention_pairs += run_shape_.sequences;
     const IterationWork w0 = work_(run_shape_);
-    const IterationWork w1 = work_(next);
+    const IterationWork w1 = work_(run_next_);
     const double fa = static_cast<double>(a), fb = static_cast<double>(b);
     const double flops = affine_sum(w0.flops_per_gpu, w1.flops_per_gpu - w0.flops_per_gpu, fa, fb);
     const double bytes = affine_sum(w0.bytes_per_gpu(), w1.bytes_per_gpu() - w0.bytes_per_gpu(), fa, fb);
     const double duration = series_.sum_s(b) - series_.sum_s(a);
     const double busy = series_.busy_sum_s(b) - series_.busy_sum_s(a);
-    set_activity(GpuPhase::kDecode, duration, busy, flops, bytes);
+    set_activity(run_phase_, duration, busy, flops, bytes);
   }
 
   void report() { ctx_.activity.on_activity(ctx_.index, ctx_.engine.now(), activity_); }
@@ -901,7 +975,10 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   SimTime step_end_ = 0;
   EventId pending_{};
   DecodeSeries series_;
-  BatchShape run_shape_;
+  BatchShape run_shape_;   ///< iteration 0 of the run in flight
+  BatchShape run_next_;    ///< its iteration 1
+  GpuPhase run_phase_ = GpuPhase::kDecode;
+  std::uint64_t run_chunk_ = 0;  ///< prefill run: the lead prompt's tokens per iteration
   ReplicaActivity activity_;
   double step_slowdown_ = 1.0;  ///< power-cap slowdown of the step in flight
   std::uint64_t queued_prompt_tokens_ = 0;  ///< prompt tokens (recomputation included) of the waiting requests

@@ -140,10 +140,14 @@ IterationTime RooflinePredictor::predict(const BatchShape& shape) const {
 }
 
 DecodeSeries RooflinePredictor::decode_series(const BatchShape& first) const {
-  // Both bounds are affine in the context, so two evaluations give each one's intercept and slope exactly.
   BatchShape next = first;
   next.context_tokens += first.sequences;
   next.attention_pairs += first.sequences;
+  return run_series(first, next);
+}
+
+DecodeSeries RooflinePredictor::run_series(const BatchShape& first, const BatchShape& next) const {
+  // Both bounds are affine in the context, so two evaluations give each one's intercept and slope exactly.
   const std::uint32_t m = microbatches(first.sequences);
   const StageBounds b0 = stage_bounds(first, m);
   const StageBounds b1 = stage_bounds(next, m);

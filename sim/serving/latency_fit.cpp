@@ -174,6 +174,16 @@ DecodeSeries MeasuredPredictor::decode_series(const BatchShape& first) const {
   return s;
 }
 
+DecodeSeries MeasuredPredictor::run_series(const BatchShape& first, const BatchShape& second) const {
+  DecodeSeries s;
+  s.compute_s = fit_.predict_s(first.sequences, static_cast<double>(first.prefill_tokens), first.decode_tokens,
+                               static_cast<double>(first.context_tokens));
+  s.compute_slope_s =
+      fit_.coefficients[4] * (static_cast<double>(second.context_tokens) - static_cast<double>(first.context_tokens));
+  s.memory_s = floor_s_;
+  return s;
+}
+
 std::string MeasuredPredictor::describe() const {
   return fmt::format("measured fit of {} (R^2 {:.4f}, RMSE {:.3g} ms, {} samples)", source_, fit_.r_squared,
                      fit_.rmse_s * 1e3, fit_.residuals_s.size());

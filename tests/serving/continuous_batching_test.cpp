@@ -111,6 +111,25 @@ TEST_CASE("chunked prefill mixes prompt chunks with decodes and agrees across ev
   CHECK(fast.info.events < exact.info.events / 5);
 }
 
+TEST_CASE("long prompts prefill in closed-form runs that agree with iteration-level steps", "[serving][cb]") {
+  // Prompts of 8k-30k tokens take the whole 512-token budget for many iterations while others decode.
+  std::string text = scenario("    chunked_prefill: true\n    max_num_batched_tokens: 512\n", 0.3);
+  const std::string short_prompts = "input_tokens: {type: uniform, min: 100, max: 1500}";
+  text.replace(text.find(short_prompts), short_prompts.size(), "input_tokens: {type: uniform, min: 8000, max: 30000}");
+  const Outcome fast = run(text);
+  const Outcome exact = run(text, {"cluster.serving.exact_iterations=true"});
+  INFO("events: " << fast.info.events << " in runs, " << exact.info.events << " iteration by iteration");
+  REQUIRE(fast.completed > 200);
+  CHECK(fast.completed == exact.completed);
+  // Only the rounding of iteration ends to the nanosecond differs (once per run instead of once per iteration).
+  CHECK(fast.ttft_mean == Approx(exact.ttft_mean).epsilon(1e-6));
+  CHECK(fast.tpot_mean == Approx(exact.tpot_mean).epsilon(1e-6));
+  CHECK(fast.latency_mean == Approx(exact.latency_mean).epsilon(1e-6));
+  CHECK(fast.info.events < exact.info.events / 10);
+  // Events per request do not grow with the prompt: a 30k prompt is a few runs, not 60 iterations.
+  CHECK(static_cast<double>(fast.info.events) / static_cast<double>(fast.submitted) < 8.0);
+}
+
 TEST_CASE("the same seed gives the same run", "[serving][cb]") {
   const std::string text = scenario("    max_num_seqs: 16\n", 6.0);
   const Outcome a = run(text), b = run(text);

@@ -55,6 +55,10 @@ class IterationPredictor {
   /// later iteration adds `first.sequences` context tokens and attention pairs. predict() of iteration k equals
   /// time_s(k) of the series.
   virtual DecodeSeries decode_series(const BatchShape& first) const = 0;
+  /// The closed form for iterations whose shape changes by the same step each time: `first` is iteration 0 and
+  /// `second` iteration 1 (same sequences and tokens, more context and attention pairs; a long prompt prefilled in
+  /// equal chunks while the same sequences decode).
+  virtual DecodeSeries run_series(const BatchShape& first, const BatchShape& second) const = 0;
   /// One line for summaries.
   virtual std::string describe() const = 0;
 };
@@ -86,6 +90,7 @@ class RooflinePredictor final : public IterationPredictor {
   RooflinePredictor(const ReplicaLayout& layout, const RooflineParams& params);
   IterationTime predict(const BatchShape& shape) const override;
   DecodeSeries decode_series(const BatchShape& first) const override;
+  DecodeSeries run_series(const BatchShape& first, const BatchShape& second) const override;
   std::string describe() const override;
 
   /// The two bounds and the all-reduce time of one pipeline stage for one microbatch (1/microbatches of `shape`), s.

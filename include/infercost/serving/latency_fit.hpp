@@ -55,6 +55,7 @@ class MeasuredPredictor final : public IterationPredictor {
   MeasuredPredictor(LatencyFit fit, std::string source, double floor_s);
   IterationTime predict(const BatchShape& shape) const override;
   DecodeSeries decode_series(const BatchShape& first) const override;
+  DecodeSeries run_series(const BatchShape& first, const BatchShape& second) const override;
   std::string describe() const override;
   const LatencyFit& fit() const { return fit_; }
 
