@@ -11,31 +11,16 @@ void Engine::throw_past(SimTime t) const {
 }
 
 void Engine::cancel(EventId id) {
-  if (id >= next_seq_ || !cancelled_.insert(id).second) return;
-  if (!cancel_filter_) cancel_filter_ = std::make_unique<std::uint8_t[]>(kFilterMask + 1);
-  std::uint8_t& count = cancel_filter_[id & kFilterMask];
-  if (count != kFilterStuck) ++count;
+  if (id >= next_seq_ || !cancelled_.insert(id)) return;
   if (cancelled_.size() > 2 * queue_.size() + 1024) purge_cancelled();
 }
 
-bool Engine::take_cancelled(std::uint64_t seq) {
-  std::uint8_t& count = cancel_filter_[seq & kFilterMask];
-  if (count == 0 || cancelled_.erase(seq) == 0) return false;
-  if (count != kFilterStuck) --count;
-  return true;
-}
-
 void Engine::purge_cancelled() {
-  std::unordered_set<std::uint64_t> keep;
+  IdSet keep;
   queue_.for_each([&](const Event& e) {
-    if (cancelled_.count(e.seq()) != 0) keep.insert(e.seq());
+    if (cancelled_.contains(e.seq())) keep.insert(e.seq());
   });
-  cancelled_.swap(keep);
-  for (std::uint64_t i = 0; i <= kFilterMask; ++i) cancel_filter_[i] = 0;
-  for (std::uint64_t seq : cancelled_) {
-    std::uint8_t& count = cancel_filter_[seq & kFilterMask];
-    if (count != kFilterStuck) ++count;
-  }
+  cancelled_ = std::move(keep);
 }
 
 void Engine::drain(SimTime end_time) {

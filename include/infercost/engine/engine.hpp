@@ -2,9 +2,9 @@
 // The discrete-event engine: an ordinary object (no globals), so several can run side by side.
 #include <cstdint>
 #include <memory>
-#include <unordered_set>
 
 #include "infercost/engine/event.hpp"
+#include "infercost/engine/id_set.hpp"
 #include "infercost/engine/radix_queue.hpp"
 
 namespace infercost {
@@ -72,19 +72,12 @@ class Engine {
   /// Runs events with time <= end_time until none is left or stop() is called.
   void drain(SimTime end_time);
   /// Whether a popped event was cancelled (and forgets the cancellation).
-  bool take_cancelled(std::uint64_t seq);
+  bool take_cancelled(std::uint64_t seq) { return cancelled_.erase(seq); }
   /// Drops cancellations of events no longer pending, so cancelling events that already ran cannot grow
   /// memory without bound.
   void purge_cancelled();
 
-  // Cancelled sequence numbers, with a counting filter over their low bits so that the common pop finds
-  // "not cancelled" from one counter instead of a hash lookup. The filter is read on every pop at a random
-  // place, so it is small (32 KiB, mostly cached); a counter that reaches 255 sticks there (always "maybe")
-  // until the next purge recounts.
-  static constexpr std::uint64_t kFilterMask = (1u << 15) - 1;
-  static constexpr std::uint8_t kFilterStuck = 255;
-  std::unordered_set<std::uint64_t> cancelled_;
-  std::unique_ptr<std::uint8_t[]> cancel_filter_;
+  IdSet cancelled_;  ///< sequence numbers of cancelled events still pending (or already run: purged)
 
   Queue queue_;
   SimTime now_ = 0;
