@@ -84,6 +84,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     kv_bytes_per_token_per_gpu_ = work_(one_token).kv_bytes_per_gpu;
     // Block counts of the decoders are summed over a histogram of their positions within a block; for large
     // blocks the decoders themselves are fewer than the histogram's cells.
+    may_outrank_ = queue_->may_outrank();
+    counts_service_ = queue_->counts_service();
     if (kv_.block_size() <= kHistogramMaxBlock) {
       residues_.assign(kv_.block_size(), 0);
       residue_prefix_.assign(kv_.block_size() + 1, 0);
@@ -263,6 +265,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     count_residue(d.x, 1);
     finish_heap_.push_back(Finish{d.target - d.gx, d.order, slot});
     std::push_heap(finish_heap_.begin(), finish_heap_.end(), Later{});
+    next_finish_at_ = finish_heap_.front().at;
   }
 
   /// Removes a decoder (its heap entry is the caller's business); returns it.
@@ -312,6 +315,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     marks_.clear();
     free_slots_.clear();
     finish_heap_.clear();
+    next_finish_at_ = kNoFinish;
     std::fill(residues_.begin(), residues_.end(), 0);
     std::fill(residue_prefix_.begin(), residue_prefix_.end(), 0);
     decoder_count_ = 0;
@@ -432,7 +436,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// requests whose eviction would make room, preempts them (recompute), lowest rank first and newest first within
   /// a rank, until it fits (docs/models-policy.md, "Priority by plan").
   void preempt_for_priority() {
-    if (!queue_->may_outrank()) return;
+    if (!may_outrank_) return;
     Request* r = queue_->front();
     if (r == nullptr) return;
     const std::uint64_t need = kv_.blocks_for(prompt_of(*r)) + s_.watermark_blocks;
@@ -600,14 +604,14 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// (docs/models-serving.md, "Prefill runs"). Returns how many iterations of the current step's composition can
   /// run that way (0 or 1: none).
   std::uint64_t prefill_run_length() const {
-    if (s_.exact_iterations || prefilling_.empty() || queue_->may_outrank() || queue_->counts_service()) return 0;
+    if (s_.exact_iterations || prefilling_.empty() || may_outrank_ || counts_service_) return 0;
     const Sequence& lead = prefilling_.front();
     const std::uint64_t u = lead.chunk;
     if (u == 0) return 0;
     // Full chunks that leave at least one prompt token for a later iteration (the last chunk samples a token).
     const std::uint64_t rest = lead.prompt_tokens - lead.prefilled;
     std::uint64_t limit = (rest - 1) / u;
-    if (decoder_count_ > 0) limit = std::min<std::uint64_t>(limit, finish_heap_.front().at - counter_i());
+    if (decoder_count_ > 0) limit = std::min<std::uint64_t>(limit, next_finish_at_ - counter_i());
     if (limit <= 1) return limit;
     std::uint64_t lo = 1, hi = limit;
     if (block_delta(1, limit) <= kv_.free()) return limit;
@@ -655,7 +659,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     const SimTime now = ctx_.engine.now();
     BatchShape shape;
     add_pool_decodes(shape);
-    const std::uint64_t finish = static_cast<std::uint64_t>(finish_heap_.front().at - counter_i());
+    const std::uint64_t finish = static_cast<std::uint64_t>(next_finish_at_ - counter_i());
     const std::uint64_t limit = s_.exact_iterations ? 1 : finish;
     // Largest K <= limit whose extra blocks (beyond the slots already held for iteration 0) fit.
     std::uint64_t lo = 1, hi = limit;
@@ -772,7 +776,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     if (r == nullptr) return false;
     const std::uint64_t need = kv_.blocks_for(prompt_of(*r)) + s_.watermark_blocks;
     if (running_count() < s_.max_num_seqs && need <= kv_.free() + released) return true;
-    if (!queue_->may_outrank()) return false;
+    if (!may_outrank_) return false;
     // Priority preemption: the run stops where evicting lower plans lets the request in (blocks counted whole).
     std::vector<Sequence> all(prefilling_.begin(), prefilling_.end());
     for (const Decoder& d : decoders_) {
@@ -786,16 +790,17 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     const SimTime now = ctx_.engine.now();
     report_work(now);
     const std::uint64_t k = pool_decodes_ ? run_iterations_ : 0;  // tokens each decoder gained
-    if (queue_->counts_service()) count_service(k);
+    if (counts_service_) count_service(k);
     completed_.clear();
     first_tokens_.clear();
     if (k > 0) {
       counter_ += k;
       ahead_ -= k;
-      while (!finish_heap_.empty() && finish_heap_.front().at <= counter_i()) {
+      while (next_finish_at_ <= counter_i()) {
         std::pop_heap(finish_heap_.begin(), finish_heap_.end(), Later{});
         const std::uint32_t slot = finish_heap_.back().slot;
         finish_heap_.pop_back();
+        next_finish_at_ = finish_heap_.empty() ? kNoFinish : finish_heap_.front().at;
         const Decoder d = decoders_[slot];
         credit(d.request, d.x, marks_[slot]);
         kv_.release(kv_.blocks_for(computed_of(d)));
@@ -957,6 +962,11 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   std::vector<WorkMark> marks_;        ///< per slot: the pool's work sums when the decoder joined (or settled)
   std::vector<std::uint32_t> free_slots_;
   std::vector<Finish> finish_heap_;    ///< one entry per decoder
+  static constexpr std::int64_t kNoFinish = std::numeric_limits<std::int64_t>::max();
+  std::int64_t next_finish_at_ = kNoFinish;  ///< the heap's top, kept here so a step that completes nothing
+                                             ///< does not touch the heap
+  bool may_outrank_ = false;                 ///< queue_->may_outrank(), fixed for the queue's life
+  bool counts_service_ = false;              ///< queue_->counts_service()
   std::vector<std::uint32_t> residues_;  ///< decoders per x modulo the block size (empty for large blocks)
   std::vector<std::uint32_t> residue_prefix_;  ///< [i]: decoders in residue classes below i
   std::uint32_t decoder_count_ = 0;
