@@ -612,9 +612,14 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     const std::uint64_t rest = lead.prompt_tokens - lead.prefilled;
     std::uint64_t limit = (rest - 1) / u;
     if (decoder_count_ > 0) limit = std::min<std::uint64_t>(limit, next_finish_at_ - counter_i());
-    if (limit <= 1) return limit;
+    return limit <= 1 ? limit : longest_fitting_run(limit);
+  }
+
+  /// Largest K <= limit (>= 1) whose decoders' extra KV blocks, beyond the slots already held for iteration 0,
+  /// fit the free blocks.
+  std::uint64_t longest_fitting_run(std::uint64_t limit) const {
+    if (block_delta(1, limit) <= kv_.free()) return limit;  // the usual case: the cache holds the whole run
     std::uint64_t lo = 1, hi = limit;
-    if (block_delta(1, limit) <= kv_.free()) return limit;
     while (lo < hi) {
       const std::uint64_t mid = lo + (hi - lo + 1) / 2;
       if (block_delta(1, mid) <= kv_.free()) lo = mid;
@@ -623,9 +628,28 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     return lo;
   }
 
+  /// Starts a closed-form run of k iterations from iteration 0 `first`, iteration 1 `next`, whose decoders
+  /// already hold their slots for iteration 0.
+  void begin_run(StepKind kind, GpuPhase phase, std::uint64_t k, const BatchShape& first, const BatchShape& next,
+                 const DecodeSeries& series) {
+    const SimTime now = ctx_.engine.now();
+    kv_.try_allocate(block_delta(1, k));
+    if (pool_decodes_) ahead_ = k;
+    series_ = series;
+    run_shape_ = first;
+    run_next_ = next;
+    run_phase_ = phase;
+    step_ = kind;
+    run_iterations_ = k;
+    step_start_ = now;
+    set_run_activity(0, k);
+    step_slowdown_ = read_slowdown();
+    schedule_end(now + std::max<SimTime>(1, run_offset(k)));
+    report();
+  }
+
   /// K iterations of the decoders plus equal chunks of the lead prompt, in one event.
   void start_prefill_run(std::uint64_t k) {
-    const SimTime now = ctx_.engine.now();
     Sequence& lead = prefilling_.front();
     const std::uint64_t u = lead.chunk;
     BatchShape first, second;
@@ -637,59 +661,22 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       second.context_tokens += decoder_count_;
       second.attention_pairs += decoder_count_;
     }
-    kv_.try_allocate(block_delta(1, k));
-    if (pool_decodes_) ahead_ = k;
     run_chunk_ = u;
     lead.chunk = static_cast<std::uint32_t>(k * u);  // the prompt tokens this step computes
-    series_ = predictor_.run_series(first, second);
-    run_shape_ = first;
-    run_next_ = second;
-    run_phase_ = pool_decodes_ ? GpuPhase::kMixed : GpuPhase::kPrefill;
-    step_ = StepKind::kPrefillRun;
-    run_iterations_ = k;
-    step_start_ = now;
-    set_run_activity(0, k);
-    step_slowdown_ = read_slowdown();
-    schedule_end(now + std::max<SimTime>(1, run_offset(k)));
-    report();
+    begin_run(StepKind::kPrefillRun, pool_decodes_ ? GpuPhase::kMixed : GpuPhase::kPrefill, k, first, second,
+              predictor_.run_series(first, second));
   }
 
   /// Decode-only iterations until the batch changes: the first completion, or the last iteration whose KV slots fit.
   void start_decode_run() {
-    const SimTime now = ctx_.engine.now();
     BatchShape shape;
     add_pool_decodes(shape);
     const std::uint64_t finish = static_cast<std::uint64_t>(next_finish_at_ - counter_i());
-    const std::uint64_t limit = s_.exact_iterations ? 1 : finish;
-    // Largest K <= limit whose extra blocks (beyond the slots already held for iteration 0) fit.
-    std::uint64_t lo = 1, hi = limit;
-    std::uint64_t extra = block_delta(1, limit);
-    if (extra <= kv_.free()) {
-      lo = limit;  // the usual case: the cache holds the whole run
-    } else {
-      while (lo < hi) {
-        const std::uint64_t mid = lo + (hi - lo + 1) / 2;
-        if (block_delta(1, mid) <= kv_.free()) lo = mid;
-        else hi = mid - 1;
-      }
-      extra = block_delta(1, lo);
-    }
-    const std::uint64_t k = lo;
-    kv_.try_allocate(extra);
-    ahead_ = k;
-    series_ = predictor_.decode_series(shape);
-    run_shape_ = shape;
-    run_next_ = shape;
-    run_next_.context_tokens += shape.sequences;
-    run_next_.attention_pairs += shape.sequences;
-    run_phase_ = GpuPhase::kDecode;
-    step_ = StepKind::kDecodeRun;
-    run_iterations_ = k;
-    step_start_ = now;
-    set_run_activity(0, k);
-    step_slowdown_ = read_slowdown();
-    schedule_end(now + std::max<SimTime>(1, run_offset(k)));
-    report();
+    const std::uint64_t k = longest_fitting_run(s_.exact_iterations ? 1 : finish);
+    BatchShape next = shape;
+    next.context_tokens += shape.sequences;
+    next.attention_pairs += shape.sequences;
+    begin_run(StepKind::kDecodeRun, GpuPhase::kDecode, k, shape, next, predictor_.decode_series(shape));
   }
 
   void schedule_end(SimTime end, std::uint32_t kind = kStepEnd) {
