@@ -38,10 +38,11 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed, const SiteS
     queue_order_ = make_policy_queue_order(*q, std::move(user_plan));
   }
   replicas_.reserve(scenario.replicas);
+  const std::uint32_t first_replica = slice ? slice->first_replica : 0;  // streams keyed by global index
   for (std::uint32_t i = 0; i < scenario.replicas; ++i) {
     replicas_.push_back(scenario.serving->make_replica(
-        ReplicaContext{engine_, *this, *this, streams_.stream("replica", (slice ? slice->first_replica : 0) + i), i, attribution_.get(), power_.get(),
-                       queue_order_.get()}));
+        ReplicaContext{engine_, *this, *this, streams_.stream("replica", first_replica + i), i, attribution_.get(),
+                       power_.get(), queue_order_.get()}));
     replica_ptrs_.push_back(replicas_.back().get());
   }
   router_ = scenario.router->make_router(slice ? streams_.stream("router", slice->site) : streams_.stream("router"));
@@ -207,7 +208,9 @@ void Simulation::on_started(Request& request, SimTime now) {
 void Simulation::on_first_token(Request& request, SimTime now) {
   if (request.first_token_at != kTimeNever) return;
   request.first_token_at = now;
-  if (is_guest(request.pool_index)) slice_->link->guest_first_token(guest_origin_[request.pool_index] - 1, request, now);
+  if (is_guest(request.pool_index)) {
+    slice_->link->guest_first_token(guest_origin_[request.pool_index] - 1, request, now);
+  }
 }
 
 void Simulation::on_completed(Request& request, SimTime now) {

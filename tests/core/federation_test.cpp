@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "infercost/analysis/report.hpp"
+#include "infercost/analysis/users.hpp"
 #include "infercost/core/federation.hpp"
 #include "infercost/io/errors.hpp"
 

@@ -19,8 +19,8 @@ class RunningStats {
   double min() const { return min_; }
   double max() const { return max_; }
   double sum() const { return mean_ * static_cast<double>(n_); }
-  /// Adds every value of `other` (Chan, Golub, LeVeque 1979 pairwise update; merging in a fixed order gives
-  /// the same bits every time).
+  /// Adds every value of `other` (pairwise update of Chan, Golub, LeVeque, Am. Stat. 37(3), 1983; merging in a
+  /// fixed order gives the same bits every time).
   void merge(const RunningStats& other);
   /// Exact state as bytes and back (federated runs ship statistics between sites and ranks).
   void save(ByteWriter& out) const;
