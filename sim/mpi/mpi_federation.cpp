@@ -4,14 +4,10 @@
 
 #include <mpi.h>
 
-#include <cstdio>
-#include <exception>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
-#include "infercost/io/errors.hpp"
+#include "infercost/mpi/mpi_session.hpp"
 
 namespace infercost {
 namespace {
@@ -90,22 +86,11 @@ class MpiExchange final : public SiteExchange {
 }  // namespace
 
 std::optional<FederatedResult> run_federated_mpi(const Scenario& scenario, std::uint64_t seed) {
-  int provided = 0;
-  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
-  int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
   std::optional<FederatedResult> result;
-  try {
+  with_mpi([&](int rank, int size) {
     MpiExchange exchange(rank, size, static_cast<std::uint32_t>(scenario.power->sites.size()));
     result = run_federated(scenario, seed, exchange);
-  } catch (const std::exception& e) {
-    const auto* error = dynamic_cast<const Error*>(&e);
-    fmt::print(stderr, "infercost: rank {}: {}\n", rank, e.what());
-    std::fflush(stderr);
-    MPI_Abort(MPI_COMM_WORLD, error ? error->exit_code() : kExitFailure);
-  }
-  MPI_Finalize();
+  });
   return result;
 }
 
