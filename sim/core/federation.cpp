@@ -119,15 +119,16 @@ class FederatedSite final : public SiteLink, public EventHandler {
 
   // SiteLink
   bool forward(const Request& request, std::span<Replica* const> local, SimTime now) override {
-    std::uint32_t local_min = UINT32_MAX;
-    for (const Replica* r : local) local_min = std::min(local_min, r->outstanding());
-    if (local_min < network_.spill_at_outstanding) return false;
+    // The cheap test first (a few snapshots), then the local replicas until one has room: on every request.
     const SiteSnapshot* best = nullptr;
     for (const SiteSnapshot& s : snapshots_) {
       if (s.site == site_ || s.min_outstanding >= network_.spill_at_outstanding) continue;
       if (best == nullptr || better(s, *best)) best = &s;
     }
     if (best == nullptr) return false;
+    for (const Replica* r : local) {
+      if (r->outstanding() < network_.spill_at_outstanding) return false;
+    }
     FederatedMessage m = message(FederatedMessage::kForward, best->site, now, request.pool_index);
     m.request = request;
     outbox_.push_back(m);
