@@ -8,6 +8,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include <time.h>
+
 #include <fmt/format.h>
 
 #include "infercost/io/bytes.hpp"
@@ -282,6 +284,13 @@ class FederatedSite final : public SiteLink, public EventHandler {
   SimTime min_slack_ = std::numeric_limits<SimTime>::max();
 };
 
+/// CPU seconds this process has used (the rank's own work, whatever else shares the cores).
+double process_cpu_s() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
 std::uint64_t mix64(std::uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -410,6 +419,7 @@ std::optional<FederatedResult> run_federated(const Scenario& scenario, std::uint
     // Every event before window + L, and none after: no message sent in this window arrives before its end.
     const SimTime last = std::min(window + latency - 1, end);
     const auto t0 = Clock::now();
+    const double cpu0 = process_cpu_s();
     outgoing.clear();
     mine.clear();
     for (auto& site : sites) {
@@ -418,6 +428,7 @@ std::optional<FederatedResult> run_federated(const Scenario& scenario, std::uint
       mine.push_back(site->snapshot());
     }
     const auto t1 = Clock::now();
+    stats.compute_cpu_s += process_cpu_s() - cpu0;
     exchange.exchange(outgoing, mine, incoming, all);
     const auto t2 = Clock::now();
     std::sort(incoming.begin(), incoming.end(), by_canonical_order);
@@ -432,6 +443,8 @@ std::optional<FederatedResult> run_federated(const Scenario& scenario, std::uint
   std::string bytes;
   {
     ByteWriter w(bytes);
+    w.put(stats.compute_wall_s);
+    w.put(stats.compute_cpu_s);
     w.put<std::uint64_t>(sites.size());
     for (auto& site : sites) w.put_string(site->result_bytes(site->sim().end_run()));
   }
@@ -441,6 +454,8 @@ std::optional<FederatedResult> run_federated(const Scenario& scenario, std::uint
   std::vector<std::string> per_site(site_count);
   for (const std::string& rank_bytes : gathered) {
     ByteReader r(rank_bytes);
+    stats.max_rank_compute_wall_s = std::max(stats.max_rank_compute_wall_s, r.get<double>());
+    stats.max_rank_compute_cpu_s = std::max(stats.max_rank_compute_cpu_s, r.get<double>());
     const auto n = r.get<std::uint64_t>();
     for (std::uint64_t i = 0; i < n; ++i) {
       std::string site_bytes = r.get_string();

@@ -92,6 +92,9 @@ struct FederationStats {
   std::uint64_t messages = 0;      ///< every message, notices included
   double exchange_wall_s = 0.0;    ///< rank 0's time inside SiteExchange::exchange (waiting included)
   double compute_wall_s = 0.0;     ///< rank 0's time processing its sites' events
+  double compute_cpu_s = 0.0;      ///< the same in CPU seconds of rank 0 (unaffected by other work on the cores)
+  double max_rank_compute_wall_s = 0.0;  ///< the largest compute_wall_s of any rank
+  double max_rank_compute_cpu_s = 0.0;   ///< the largest compute_cpu_s of any rank
   SimTime min_slack_ns = INT64_MAX;  ///< least (receive time - receiver's clock) of any message: > 0 always
 };
 
