@@ -160,13 +160,13 @@ CsvTable federation_table(const FederatedResult& result) {
   const FederationStats& s = result.stats;
   CsvTable t({"sites", "ranks", "windows", "requests_forwarded", "messages", "min_message_slack_s", "wall_s",
               "compute_wall_s", "exchange_wall_s", "exchange_wall_per_window_us", "compute_cpu_s",
-              "max_rank_compute_wall_s", "max_rank_compute_cpu_s"});
+              "max_rank_compute_wall_s", "max_rank_compute_cpu_s", "critical_path_cpu_s"});
   const auto i64 = [](auto v) { return static_cast<std::int64_t>(v); };
   t.add_row({i64(s.sites), i64(s.ranks), i64(s.windows), i64(s.forwarded), i64(s.messages),
              s.messages > 0 ? to_seconds(s.min_slack_ns) : std::numeric_limits<double>::quiet_NaN(),
              result.info.wall_s, s.compute_wall_s, s.exchange_wall_s,
              s.windows > 0 ? s.exchange_wall_s / static_cast<double>(s.windows) * 1e6 : 0.0, s.compute_cpu_s,
-             s.max_rank_compute_wall_s, s.max_rank_compute_cpu_s});
+             s.max_rank_compute_wall_s, s.max_rank_compute_cpu_s, s.critical_path_cpu_s});
   return t;
 }
 

@@ -419,16 +419,20 @@ std::optional<FederatedResult> run_federated(const Scenario& scenario, std::uint
     // Every event before window + L, and none after: no message sent in this window arrives before its end.
     const SimTime last = std::min(window + latency - 1, end);
     const auto t0 = Clock::now();
-    const double cpu0 = process_cpu_s();
     outgoing.clear();
     mine.clear();
+    double slowest_cpu_s = 0.0;
     for (auto& site : sites) {
+      const double cpu0 = process_cpu_s();
       site->sim().advance_to(last);
       site->move_outbox(outgoing);
       mine.push_back(site->snapshot());
+      const double cpu_s = process_cpu_s() - cpu0;
+      stats.compute_cpu_s += cpu_s;
+      slowest_cpu_s = std::max(slowest_cpu_s, cpu_s);
     }
+    stats.critical_path_cpu_s += slowest_cpu_s;
     const auto t1 = Clock::now();
-    stats.compute_cpu_s += process_cpu_s() - cpu0;
     exchange.exchange(outgoing, mine, incoming, all);
     const auto t2 = Clock::now();
     std::sort(incoming.begin(), incoming.end(), by_canonical_order);

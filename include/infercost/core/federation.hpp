@@ -95,6 +95,9 @@ struct FederationStats {
   double compute_cpu_s = 0.0;      ///< the same in CPU seconds of rank 0 (unaffected by other work on the cores)
   double max_rank_compute_wall_s = 0.0;  ///< the largest compute_wall_s of any rank
   double max_rank_compute_cpu_s = 0.0;   ///< the largest compute_cpu_s of any rank
+  /// Sum over windows of the CPU time of rank 0's slowest site in that window: the compute part of the wall
+  /// time if each of its sites had a core of its own (in a single-process run, all sites).
+  double critical_path_cpu_s = 0.0;
   SimTime min_slack_ns = INT64_MAX;  ///< least (receive time - receiver's clock) of any message: > 0 always
 };
 
