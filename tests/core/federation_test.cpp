@@ -33,12 +33,17 @@ workload:
       arrival: {type: poisson, rate: 0.02/s}
       input_tokens: {type: constant, value: 100}
       output_tokens: {type: constant, value: 50}
+      client: {max_attempts: 2, backoff_base: 1s}
     - name: hot
       site: a
       users: 30
       arrival: {type: poisson, rate: 0.06/s}
       input_tokens: {type: constant, value: 100}
       output_tokens: {type: constant, value: 50}
+      client: {max_attempts: 2, backoff_base: 1s}
+policy: one-at-a-time
+policies:
+  one-at-a-time: {global: [{type: concurrency, limit: 1}]}
 power: {timeseries_interval: 5m}
 sites:
   - {name: a, replicas: 2, electricity: {type: flat, price_usd_per_kwh: 0.2}}
@@ -170,14 +175,20 @@ TEST_CASE("federated run: messages never arrive in a site's past, and requests a
   CHECK(r.stats.messages >= r.stats.forwarded);
   CHECK(r.stats.min_slack_ns >= 1);  // strictly after the receiver's clock
   CHECK(r.stats.windows == static_cast<std::uint64_t>(s.duration / (30 * kMillisecond)) + 1);
+  // A per-user concurrency limit (released by completions, which for forwarded requests arrive as notices)
+  // refuses some submissions; clients retry once, then give up.
+  CHECK(m.throttled > 0);
+  CHECK(m.rejected + m.abandoned > 0);
   CHECK(m.submitted == m.completed + m.rejected + m.abandoned + r.info.in_flight);
-  std::uint64_t user_submitted = 0, user_completed = 0;
+  std::uint64_t user_submitted = 0, user_completed = 0, user_throttled = 0;
   for (const auto& u : m.users) {
     user_submitted += u.submitted;
     user_completed += u.completed;
+    user_throttled += u.throttled;
   }
   CHECK(user_submitted == m.submitted);
   CHECK(user_completed == m.completed);
+  CHECK(user_throttled == m.throttled);
   CHECK(m.replicas.size() == 8);
   // Every site billed, and the users' costs plus the unallocated remainder are the bill.
   double users_usd = 0;
