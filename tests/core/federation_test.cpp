@@ -224,6 +224,11 @@ sites:
   - {name: a, replicas: 1}
   - {name: b, replicas: 1}
 )";
+  // A trace replays one file: it cannot be split over sites.
+  std::string spread = text;
+  spread.erase(spread.find("      site: a\n"), 14);
+  CHECK_THROWS_WITH(load(spread), Catch::Contains("arrival") && Catch::Contains("cannot be split over sites"));
+
   const Scenario s = load(text);
   const FederatedResult r = run_local(s);
   const Metrics& m = r.metrics;
