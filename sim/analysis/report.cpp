@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "infercost/analysis/users.hpp"
+#include "infercost/core/federation.hpp"
 
 namespace infercost {
 
@@ -153,6 +154,41 @@ void write_run_outputs(const std::filesystem::path& dir, const Scenario& scenari
   write_file_atomic(dir / "run.json", json);
   if (!timeseries.empty()) write_file_atomic(dir / "timeseries.csv", timeseries);
   if (!sites.empty()) write_file_atomic(dir / "sites.csv", sites);
+}
+
+CsvTable federation_table(const FederatedResult& result) {
+  const FederationStats& s = result.stats;
+  CsvTable t({"sites", "ranks", "windows", "requests_forwarded", "messages", "min_message_slack_s", "wall_s",
+              "compute_wall_s", "exchange_wall_s", "exchange_wall_per_window_us", "compute_cpu_s",
+              "max_rank_compute_wall_s", "max_rank_compute_cpu_s", "critical_path_cpu_s"});
+  const auto i64 = [](auto v) { return static_cast<std::int64_t>(v); };
+  t.add_row({i64(s.sites), i64(s.ranks), i64(s.windows), i64(s.forwarded), i64(s.messages),
+             s.messages > 0 ? to_seconds(s.min_slack_ns) : std::numeric_limits<double>::quiet_NaN(),
+             result.info.wall_s, s.compute_wall_s, s.exchange_wall_s,
+             s.windows > 0 ? s.exchange_wall_s / static_cast<double>(s.windows) * 1e6 : 0.0, s.compute_cpu_s,
+             s.max_rank_compute_wall_s, s.max_rank_compute_cpu_s, s.critical_path_cpu_s});
+  return t;
+}
+
+void write_run_outputs(const std::filesystem::path& dir, const Scenario& scenario, const FederatedResult& result) {
+  const Metrics& m = result.metrics;
+  const RunInfo& info = result.info;
+  const std::string summary = summary_table(scenario, m, info).to_string();
+  const std::string json = run_json(scenario, info);
+  const std::string users = users_table(scenario, m, info, result.usage).to_string();
+  const std::string plans = plans_table(scenario, m, info, result.usage).to_string();
+  const std::string classes = classes_table(scenario, m, info, result.usage).to_string();
+  const std::string replicas = replicas_table(scenario, m, info).to_string();
+  const std::string federation = federation_table(result).to_string();
+  write_file_atomic(dir / "summary.csv", summary);
+  write_file_atomic(dir / "users.csv", users);
+  write_file_atomic(dir / "replicas.csv", replicas);
+  write_file_atomic(dir / "plans.csv", plans);
+  write_file_atomic(dir / "classes.csv", classes);
+  write_file_atomic(dir / "run.json", json);
+  write_file_atomic(dir / "federation.csv", federation);
+  if (!result.timeseries_csv.empty()) write_file_atomic(dir / "timeseries.csv", result.timeseries_csv);
+  if (!result.sites_csv.empty()) write_file_atomic(dir / "sites.csv", result.sites_csv);
 }
 
 }  // namespace infercost

@@ -20,6 +20,70 @@ void RunningStats::add(double x) {
   m2_ += delta * (x - mean_);
 }
 
+void RunningStats::merge(const RunningStats& other) {
+  if (other.n_ == 0) return;
+  if (n_ == 0) {
+    *this = other;
+    return;
+  }
+  const double na = static_cast<double>(n_), nb = static_cast<double>(other.n_);
+  const double n = na + nb;
+  const double delta = other.mean_ - mean_;
+  mean_ += delta * nb / n;
+  m2_ += other.m2_ + delta * delta * na * nb / n;
+  n_ += other.n_;
+  min_ = std::min(min_, other.min_);
+  max_ = std::max(max_, other.max_);
+}
+
+void RunningStats::save(ByteWriter& out) const {
+  out.put(n_);
+  out.put(mean_);
+  out.put(m2_);
+  out.put(min_);
+  out.put(max_);
+}
+
+void RunningStats::load(ByteReader& in) {
+  n_ = in.get<std::uint64_t>();
+  mean_ = in.get<double>();
+  m2_ = in.get<double>();
+  min_ = in.get<double>();
+  max_ = in.get<double>();
+}
+
+void QuantileSketch::save(ByteWriter& out) const {
+  out.put(alpha_);
+  out.put<std::uint64_t>(exact_limit_);
+  out.put<std::uint8_t>(sketching_ ? 1 : 0);
+  out.put_vector(exact_);
+  out.put_vector(positive_.counts);
+  out.put(positive_.offset);
+  out.put_vector(negative_.counts);
+  out.put(negative_.offset);
+  out.put(zero_count_);
+  out.put(count_);
+  out.put(min_);
+  out.put(max_);
+}
+
+void QuantileSketch::load(ByteReader& in) {
+  const auto alpha = in.get<double>();
+  const auto exact_limit = static_cast<std::size_t>(in.get<std::uint64_t>());
+  *this = QuantileSketch(alpha, exact_limit);
+  sketching_ = in.get<std::uint8_t>() != 0;
+  exact_ = in.get_vector<double>();
+  sorted_ = exact_.empty();
+  positive_.counts = in.get_vector<std::uint64_t>();
+  positive_.offset = in.get<std::int64_t>();
+  negative_.counts = in.get_vector<std::uint64_t>();
+  negative_.offset = in.get<std::int64_t>();
+  zero_count_ = in.get<std::uint64_t>();
+  count_ = in.get<std::uint64_t>();
+  min_ = in.get<double>();
+  max_ = in.get<double>();
+}
+
 double QuantileSample::quantile(double q) const {
   if (values_.empty()) return std::numeric_limits<double>::quiet_NaN();
   if (!sorted_) {

@@ -38,7 +38,7 @@ std::vector<std::uint32_t> class_of_users(const Scenario& scenario) {
 /// Groups users by `key(user)` into `groups` groups.
 template <class Key>
 std::vector<GroupMoney> group_users(const Scenario& scenario, const Metrics& m, const RunInfo& info,
-                                    const CostAttribution& usage, std::size_t groups, Key key) {
+                                    const std::vector<UserUsage>& usage, std::size_t groups, Key key) {
   std::vector<GroupMoney> out(groups);
   const auto classes = class_of_users(scenario);
   for (std::size_t u = 0; u < m.users.size(); ++u) {
@@ -47,8 +47,8 @@ std::vector<GroupMoney> group_users(const Scenario& scenario, const Metrics& m, 
     const double revenue =
         prorated_revenue_usd(scenario.plans[scenario.classes[classes[u]].plan].price_usd_per_month, info.end_time);
     g.tally.add(m.users[u]);
-    g.gpu_s += usage.usage()[u].gpu_s;
-    g.energy_j += usage.usage()[u].energy_j;
+    g.gpu_s += usage[u].gpu_s;
+    g.energy_j += usage[u].energy_j;
     g.cost_usd += cost;
     g.revenue_usd += revenue;
     g.input_tokens += m.users[u].input_tokens;
@@ -123,7 +123,7 @@ double prorated_revenue_usd(double price_usd_per_month, SimTime duration) {
   return price_usd_per_month * to_seconds(duration) / kMonthSeconds;
 }
 
-CsvTable users_table(const Scenario& scenario, const Metrics& m, const RunInfo& info, const CostAttribution& usage) {
+CsvTable users_table(const Scenario& scenario, const Metrics& m, const RunInfo& info, const std::vector<UserUsage>& usage) {
   CsvTable t({"user_id", "class", "plan", "requests_submitted", "requests_completed", "requests_rejected",
               "requests_abandoned", "input_tokens", "output_tokens", "gpu_s", "energy_kwh", "cost_usd",
               "cost_marginal_usd", "revenue_usd", "margin_usd", "times_throttled"});
@@ -135,14 +135,14 @@ CsvTable users_table(const Scenario& scenario, const Metrics& m, const RunInfo& 
     const UserCost cost = info.attribution.users.empty() ? UserCost{} : info.attribution.users[u];
     const double revenue = prorated_revenue_usd(scenario.plans[cls.plan].price_usd_per_month, info.end_time);
     t.add_row({i64(u), cls.name, scenario.plans[cls.plan].name, i64(c.submitted), i64(c.completed), i64(c.rejected),
-               i64(c.abandoned), i64(c.input_tokens), i64(c.output_tokens), usage.usage()[u].gpu_s,
-               usage.usage()[u].energy_j / kJoulesPerKwh, cost.fully_loaded_usd, cost.marginal_usd, revenue,
+               i64(c.abandoned), i64(c.input_tokens), i64(c.output_tokens), usage[u].gpu_s,
+               usage[u].energy_j / kJoulesPerKwh, cost.fully_loaded_usd, cost.marginal_usd, revenue,
                revenue - cost.fully_loaded_usd, i64(c.throttled)});
   }
   return t;
 }
 
-CsvTable plans_table(const Scenario& scenario, const Metrics& m, const RunInfo& info, const CostAttribution& usage) {
+CsvTable plans_table(const Scenario& scenario, const Metrics& m, const RunInfo& info, const std::vector<UserUsage>& usage) {
   CsvTable t(concat({"plan", "price_usd_per_month"}, kGroupColumns));
   const auto groups = group_users(scenario, m, info, usage, scenario.plans.size(),
                                   [&](std::uint32_t c) { return scenario.classes[c].plan; });
@@ -156,7 +156,7 @@ CsvTable plans_table(const Scenario& scenario, const Metrics& m, const RunInfo& 
 }
 
 CsvTable classes_table(const Scenario& scenario, const Metrics& m, const RunInfo& info,
-                       const CostAttribution& usage) {
+                       const std::vector<UserUsage>& usage) {
   CsvTable t(concat({"class", "plan"}, kGroupColumns));
   const auto groups =
       group_users(scenario, m, info, usage, scenario.classes.size(), [](std::uint32_t c) { return c; });
@@ -167,6 +167,19 @@ CsvTable classes_table(const Scenario& scenario, const Metrics& m, const RunInfo
     t.add_row(std::move(row));
   }
   return t;
+}
+
+CsvTable users_table(const Scenario& scenario, const Metrics& m, const RunInfo& info, const CostAttribution& usage) {
+  return users_table(scenario, m, info, usage.usage());
+}
+
+CsvTable plans_table(const Scenario& scenario, const Metrics& m, const RunInfo& info, const CostAttribution& usage) {
+  return plans_table(scenario, m, info, usage.usage());
+}
+
+CsvTable classes_table(const Scenario& scenario, const Metrics& m, const RunInfo& info,
+                       const CostAttribution& usage) {
+  return classes_table(scenario, m, info, usage.usage());
 }
 
 }  // namespace infercost

@@ -15,6 +15,7 @@
 #include "infercost/analysis/html_report.hpp"
 #include "infercost/analysis/report.hpp"
 #include "infercost/analysis/sweep.hpp"
+#include "infercost/core/federation.hpp"
 #include "infercost/core/scenario.hpp"
 #include "infercost/core/serving_bench.hpp"
 #include "infercost/core/simulation.hpp"
@@ -26,6 +27,7 @@
 #include "infercost/serving/latency_fit.hpp"
 #include "infercost/serving/probe.hpp"
 #ifdef INFERCOST_MPI
+#include "infercost/mpi/mpi_federation.hpp"
 #include "infercost/mpi/mpi_sweep.hpp"
 #endif
 
@@ -113,6 +115,35 @@ void note_queue_order(const std::string& name, const PolicyConfig& policy, const
              serving.describe());
 }
 
+/// A scenario with a `network:` section: one simulation per site in lock step, on the MPI ranks when launched
+/// by mpirun in the MPI build (rank 0 writes the outputs), else in this process (docs/models-federation.md).
+int run_federated_scenario(const Scenario& scenario, std::uint64_t seed, const fs::path& dir, bool quiet,
+                           bool report) {
+  std::optional<FederatedResult> result;
+#ifdef INFERCOST_MPI
+  if (mpi_launched()) {
+    result = run_federated_mpi(scenario, seed);
+  } else
+#endif
+  {
+    LocalExchange local;
+    result = run_federated(scenario, seed, local);
+  }
+  if (!result) return kExitOk;  // not rank 0
+  write_run_outputs(dir, scenario, *result);
+  if (!quiet) {
+    print_summary(scenario, result->metrics, result->info, dir);
+    const FederationStats& f = result->stats;
+    fmt::print("federated  {} sites on {} rank(s), {} windows, {} requests forwarded, exchange {:.3f} s wall\n",
+               f.sites, f.ranks, f.windows, f.forwarded, f.exchange_wall_s);
+  }
+  if (report) {
+    const fs::path page = write_report(dir);
+    if (!quiet) fmt::print("           {}\n", page.string());
+  }
+  return kExitOk;
+}
+
 int cmd_run(const std::string& file, const std::string& out_dir, std::optional<std::uint64_t> seed,
             const std::vector<std::string>& sets, bool quiet, bool report = false) {
   const Registries registries = builtin_registries();
@@ -120,6 +151,7 @@ int cmd_run(const std::string& file, const std::string& out_dir, std::optional<s
   note_queue_order(scenario.policy_name, *scenario.policy, *scenario.serving);
   const std::uint64_t run_seed = seed.value_or(scenario.seed);
   const fs::path dir = out_dir.empty() ? fs::path("out") / scenario.name : fs::path(out_dir);
+  if (is_federated(scenario)) return run_federated_scenario(scenario, run_seed, dir, quiet, report);
   Simulation sim(scenario, run_seed);
   ProgressBar bar(!quiet);
   const RunInfo info = bar.enabled() ? sim.run([&](double f) { bar.update(f); }) : sim.run();

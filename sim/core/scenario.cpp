@@ -34,6 +34,7 @@ static Scenario read_scenario(const ConfigNode& root, const Registries& registri
   read_policy_section(root, registries, s);
   read_slo_section(root, s);
   read_power_section(root, registries, s);
+  read_network_section(root, s);
 
   root.check_unknown_keys();
   s.canonical_text = root.document().canonical_text;

@@ -12,11 +12,14 @@
 
 namespace infercost {
 
-Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
+Simulation::Simulation(const Scenario& scenario, std::uint64_t seed) : Simulation(scenario, seed, nullptr) {}
+
+Simulation::Simulation(const Scenario& scenario, std::uint64_t seed, const SiteSlice* slice)
     : scenario_(scenario),
       seed_(seed),
       streams_(seed),
-      metrics_(scenario.total_users(), scenario.replicas, scenario.warmup) {
+      metrics_(scenario.total_users(), scenario.replicas, scenario.warmup),
+      slice_(slice) {
   streams_.set_draw_sink(engine_.random_draw_sink());  // the event fingerprint covers every random draw
   metrics_.set_slo(scenario.slo.ttft, scenario.slo.tpot, scenario.slo.latency);
   observers_.push_back(&metrics_);
@@ -35,13 +38,16 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
     queue_order_ = make_policy_queue_order(*q, std::move(user_plan));
   }
   replicas_.reserve(scenario.replicas);
+  const std::uint32_t first_replica = slice ? slice->first_replica : 0;  // streams keyed by global index
   for (std::uint32_t i = 0; i < scenario.replicas; ++i) {
     replicas_.push_back(scenario.serving->make_replica(
-        ReplicaContext{engine_, *this, *this, streams_.stream("replica", i), i, attribution_.get(), power_.get(),
-                       queue_order_.get()}));
+        ReplicaContext{engine_, *this, *this, streams_.stream("replica", first_replica + i), i, attribution_.get(),
+                       power_.get(), queue_order_.get()}));
     replica_ptrs_.push_back(replicas_.back().get());
   }
-  router_ = scenario.router->make_router(streams_.stream("router"));
+  router_ = scenario.router->make_router(slice ? streams_.stream("router", slice->site) : streams_.stream("router"));
+  // Request ids stay unique across the sites of a federated run (serving models key preempted requests by id).
+  if (slice) next_request_id_ = std::uint64_t{slice->site} << 40;
   if (power_) {
     if (auto* r = dynamic_cast<PowerAwareRouter*>(router_.get())) r->attach(*power_);
   }
@@ -54,7 +60,15 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
     const auto& c = scenario.classes[ci];
     UserClassInfo info{c.name, ci, first_user, c.users, c.plan, c.input_tokens.get(), c.output_tokens.get(),
                        c.client};
-    sources_.push_back(c.arrival->make_source(info, TrafficContext{engine_, *this, streams_, scenario.duration}));
+    if (slice) {  // only the users homed at this site, with their own random streams
+      const UserRange range = slice->users[ci];
+      info.first_user += range.first;
+      info.users = range.count;
+      info.stream_offset = range.first;
+    }
+    sources_.push_back(info.users == 0 ? nullptr
+                                       : c.arrival->make_source(info, TrafficContext{engine_, *this, streams_,
+                                                                                     scenario.duration}));
     user_class_of_.insert(user_class_of_.end(), c.users, ci);
     first_user += c.users;
   }
@@ -62,9 +76,15 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed)
 
 Simulation::~Simulation() = default;
 
+void Simulation::begin() {
+  wall_start_ = std::chrono::steady_clock::now();
+  for (auto& s : sources_) {
+    if (s) s->start();
+  }
+}
+
 RunInfo Simulation::run(const std::function<void(double)>& progress) {
-  const auto wall_start = std::chrono::steady_clock::now();
-  for (auto& s : sources_) s->start();
+  begin();
   const SimTime end = scenario_.duration;
   if (progress) {
     constexpr int kSteps = 200;
@@ -75,6 +95,11 @@ RunInfo Simulation::run(const std::function<void(double)>& progress) {
   } else {
     engine_.run_until(end);
   }
+  return end_run();
+}
+
+RunInfo Simulation::end_run() {
+  const SimTime end = scenario_.duration;
   metrics_.finish(end);
   RunInfo info;
   if (power_) info.power = power_->finish(end);
@@ -89,19 +114,22 @@ RunInfo Simulation::run(const std::function<void(double)>& progress) {
   info.in_flight = live_requests_;
   info.requests_submitted = metrics_.submitted;
   info.peak_rss_bytes = peak_rss_bytes();
-  info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
   return info;
 }
 
-Request& Simulation::create_request(std::uint32_t user, std::uint32_t input_tokens, std::uint32_t output_tokens) {
-  std::uint32_t slot;
+std::uint32_t Simulation::take_slot() {
   if (!free_slots_.empty()) {
-    slot = free_slots_.back();
+    const std::uint32_t slot = free_slots_.back();
     free_slots_.pop_back();
-  } else {
-    slot = static_cast<std::uint32_t>(pool_.size());
-    pool_.emplace_back();
+    return slot;
   }
+  pool_.emplace_back();
+  return static_cast<std::uint32_t>(pool_.size() - 1);
+}
+
+Request& Simulation::create_request(std::uint32_t user, std::uint32_t input_tokens, std::uint32_t output_tokens) {
+  const std::uint32_t slot = take_slot();
   Request& r = pool_[slot];
   r = Request{};
   r.id = next_request_id_++;
@@ -128,9 +156,42 @@ void Simulation::submit(Request& request) {
     source_of(request).on_rejected(request, decision);
     return;
   }
+  if (slice_ != nullptr && slice_->link != nullptr && slice_->link->forward(request, replica_ptrs_, now)) {
+    request.replica = kRemoteReplica;
+    return;
+  }
   const std::uint32_t target = router_->route(request, replica_ptrs_);
   request.replica = target;
   replicas_[target]->submit(request);
+}
+
+void Simulation::serve_guest(const Request& request, std::uint64_t origin) {
+  const std::uint32_t slot = take_slot();
+  Request& g = pool_[slot];
+  g = request;
+  g.pool_index = slot;
+  g.replica = UINT32_MAX;
+  g.preemptions = 0;
+  g.started_at = g.first_token_at = g.completed_at = kTimeNever;
+  g.outcome = RequestOutcome::kInFlight;
+  if (guest_origin_.size() <= slot) guest_origin_.resize(pool_.size(), 0);
+  guest_origin_[slot] = origin + 1;
+  const std::uint32_t target = router_->route(g, replica_ptrs_);
+  g.replica = target;
+  replicas_[target]->submit(g);
+}
+
+void Simulation::forwarded_first_token(std::uint32_t pool_index, SimTime now) {
+  Request& r = pool_[pool_index];
+  if (r.first_token_at == kTimeNever) r.first_token_at = now;
+}
+
+void Simulation::forwarded_completed(std::uint32_t pool_index, SimTime started_at, std::uint16_t preemptions,
+                                     SimTime now) {
+  Request& r = pool_[pool_index];
+  if (r.started_at == kTimeNever) r.started_at = started_at;
+  r.preemptions = preemptions;
+  on_completed(r, now);
 }
 
 void Simulation::finish(Request& request, RequestOutcome outcome) {
@@ -146,15 +207,27 @@ void Simulation::on_started(Request& request, SimTime now) {
 }
 
 void Simulation::on_first_token(Request& request, SimTime now) {
-  if (request.first_token_at == kTimeNever) request.first_token_at = now;
+  if (request.first_token_at != kTimeNever) return;
+  request.first_token_at = now;
+  if (is_guest(request.pool_index)) {
+    slice_->link->guest_first_token(guest_origin_[request.pool_index] - 1, request, now);
+  }
 }
 
 void Simulation::on_completed(Request& request, SimTime now) {
   request.completed_at = now;
   request.outcome = RequestOutcome::kCompleted;
+  if (is_guest(request.pool_index)) {  // served here for another site: only the home site counts it
+    router_->on_done(request.replica);
+    if (power_) power_->count_completion(request.replica, now);
+    slice_->link->guest_completed(guest_origin_[request.pool_index] - 1, request, now);
+    guest_origin_[request.pool_index] = 0;
+    free_slots_.push_back(request.pool_index);
+    return;
+  }
   metrics_.on_finished(request, now);
   policy_->on_completed(request, now);
-  if (request.replica != UINT32_MAX) {
+  if (request.replica < kRemoteReplica) {
     router_->on_done(request.replica);
     if (power_) power_->count_completion(request.replica, now);
   }
@@ -172,7 +245,7 @@ std::vector<std::uint64_t> Simulation::in_flight_per_user() const {
   std::vector<std::uint64_t> counts(metrics_.users.size(), 0);
   // A pooled request is live until its outcome is set: free slots always hold an ended request.
   for (const Request& r : pool_) {
-    if (r.outcome == RequestOutcome::kInFlight) ++counts[r.user];
+    if (r.outcome == RequestOutcome::kInFlight && !is_guest(r.pool_index)) ++counts[r.user];
   }
   return counts;
 }

@@ -10,15 +10,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <exception>
 #include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <fmt/format.h>
-
-#include "infercost/io/errors.hpp"
+#include "infercost/mpi/mpi_session.hpp"
 
 namespace infercost {
 namespace {
@@ -94,13 +91,9 @@ bool mpi_launched() {
 }
 
 MpiSweepResult run_sweep_mpi(const SweepSpec& spec, const SweepRunOptions& options) {
-  int provided = 0;
-  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
-  int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  MpiSweepResult result{rank == 0, size, 0};
-  try {
+  MpiSweepResult result;
+  with_mpi([&](int rank, int size) {
+    result = MpiSweepResult{rank == 0, size, 0};
     if (size == 1) {
       result.points_run = run_sweep(spec, options);  // rank 0 alone: its threads do the work
     } else if (rank == 0) {
@@ -108,13 +101,7 @@ MpiSweepResult run_sweep_mpi(const SweepSpec& spec, const SweepRunOptions& optio
     } else {
       work(spec);
     }
-  } catch (const std::exception& e) {
-    const auto* error = dynamic_cast<const Error*>(&e);
-    fmt::print(stderr, "infercost: rank {}: {}\n", rank, e.what());
-    std::fflush(stderr);
-    MPI_Abort(MPI_COMM_WORLD, error ? error->exit_code() : kExitFailure);
-  }
-  MPI_Finalize();
+  });
   return result;
 }
 

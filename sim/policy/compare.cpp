@@ -163,6 +163,11 @@ void add_compare_rows(CsvTable& runs, CsvTable& plans, const std::string& policy
 
 void run_policy_set(const Scenario& scenario, const NamedPolicyConfig& set, std::uint64_t seed, CsvTable& runs,
                     CsvTable& plans) {
+  if (scenario.network) {
+    throw ConfigError(fmt::format("{}: network: compare and sweep run one simulation per point; a federated "
+                                  "scenario runs with `infercost run` (docs/models-federation.md)",
+                                  scenario.file));
+  }
   Scenario s = scenario;
   s.policy = set.config;
   s.policy_name = set.name;

@@ -12,7 +12,7 @@ std::vector<RandomStream> UserSource::make_user_streams() const {
   const std::string name = user_stream_name(info_);
   std::vector<RandomStream> streams;
   streams.reserve(info_.users);
-  for (std::uint32_t u = 0; u < info_.users; ++u) streams.push_back(ctx_.streams.stream(name, u));
+  for (std::uint32_t u = 0; u < info_.users; ++u) streams.push_back(ctx_.streams.stream(name, info_.stream_offset + u));
   return streams;
 }
 
@@ -61,7 +61,7 @@ void UserSource::on_rejected(Request& r, const AdmissionDecision& decision) {
     }
     // The jitter stream is keyed by the request's identity within its user (creation time, loop, attempt), so
     // refusals never shift the user's arrival draws: runs that differ only in policy keep the same demand.
-    std::uint64_t state = (static_cast<std::uint64_t>(u) << 32) ^ static_cast<std::uint64_t>(r.created_at);
+    std::uint64_t state = (static_cast<std::uint64_t>(info_.stream_offset + u) << 32) ^ static_cast<std::uint64_t>(r.created_at);
     const std::uint64_t identity = splitmix64(state);
     state = identity ^ ((static_cast<std::uint64_t>(r.source_tag) << 16) | r.attempts);
     RandomStream rng = ctx_.streams.stream(client_stream_, splitmix64(state));

@@ -18,6 +18,14 @@ CsvTable replicas_table(const Scenario& scenario, const Metrics& metrics, const 
 /// simulated requests and seconds per wall second, peak resident memory.
 std::string run_json(const Scenario& scenario, const RunInfo& info);
 
+struct FederatedResult;
+
+/// federation.csv: how a federated run synchronized (sites, ranks, windows, messages, wall time per phase).
+CsvTable federation_table(const FederatedResult& result);
+
+/// Writes the outputs of a federated run (merged over sites) into `dir`, plus federation.csv.
+void write_run_outputs(const std::filesystem::path& dir, const Scenario& scenario, const FederatedResult& result);
+
 /// Writes every output of a run into `dir` atomically, file by file.
 void write_run_outputs(const std::filesystem::path& dir, const Scenario& scenario, const Simulation& sim,
                        const RunInfo& info);

@@ -2,7 +2,10 @@
 // Streaming statistics: running mean/variance (Welford), an exact-quantile sample store, and a quantile
 // sketch with a relative-error guarantee whose memory does not grow with the number of values.
 #include <cstdint>
+#include <string>
 #include <vector>
+
+#include "infercost/io/bytes.hpp"
 
 namespace infercost {
 
@@ -16,6 +19,12 @@ class RunningStats {
   double min() const { return min_; }
   double max() const { return max_; }
   double sum() const { return mean_ * static_cast<double>(n_); }
+  /// Adds every value of `other` (pairwise update of Chan, Golub, LeVeque, Am. Stat. 37(3), 1983; merging in a
+  /// fixed order gives the same bits every time).
+  void merge(const RunningStats& other);
+  /// Exact state as bytes and back (federated runs ship statistics between sites and ranks).
+  void save(ByteWriter& out) const;
+  void load(ByteReader& in);
 
  private:
   std::uint64_t n_ = 0;
@@ -68,6 +77,9 @@ class QuantileSketch {
   bool exact() const { return !sketching_; }
   /// Bytes held (vectors' capacity plus the object).
   std::size_t memory_bytes() const;
+  /// Exact state as bytes and back (the relative accuracy and exact limit are saved too).
+  void save(ByteWriter& out) const;
+  void load(ByteReader& in);
 
  private:
   /// Counts for keys [offset, offset + counts.size()); key k holds magnitudes in (gamma^(k-1), gamma^k].

@@ -41,5 +41,12 @@ CsvTable plans_table(const Scenario& scenario, const Metrics& metrics, const Run
 /// classes.csv: one row per user class.
 CsvTable classes_table(const Scenario& scenario, const Metrics& metrics, const RunInfo& info,
                        const CostAttribution& usage);
+/// The same tables from per-user usage already summed (federated runs merge it over sites).
+CsvTable users_table(const Scenario& scenario, const Metrics& metrics, const RunInfo& info,
+                     const std::vector<UserUsage>& usage);
+CsvTable plans_table(const Scenario& scenario, const Metrics& metrics, const RunInfo& info,
+                     const std::vector<UserUsage>& usage);
+CsvTable classes_table(const Scenario& scenario, const Metrics& metrics, const RunInfo& info,
+                       const std::vector<UserUsage>& usage);
 
 }  // namespace infercost

@@ -13,6 +13,7 @@
 namespace infercost {
 
 struct PowerConfig;
+struct NetworkConfig;
 
 /// A subscription or API plan.
 struct PlanConfig {
@@ -66,6 +67,7 @@ struct Scenario {
   std::string policy_name = "unlimited";        ///< its name
   std::vector<NamedPolicyConfig> policy_sets;   ///< every set, `unlimited` first (for compare)
   std::shared_ptr<const PowerConfig> power;   ///< power, cooling, sites and money (sim/power/power_config.cpp)
+  std::shared_ptr<const NetworkConfig> network;  ///< `network:`: a federated run across sites (null: one simulation)
 
   std::string canonical_text;   ///< the effective YAML (after --set)
   std::uint64_t hash = 0;       ///< FNV-1a of canonical_text
@@ -79,6 +81,7 @@ void read_workload_section(const ConfigNode& root, const Registries& registries,
 void read_slo_section(const ConfigNode& root, Scenario& scenario);
 void read_policy_section(const ConfigNode& root, const Registries& registries, Scenario& scenario);
 void read_power_section(const ConfigNode& root, const Registries& registries, Scenario& scenario);
+void read_network_section(const ConfigNode& root, Scenario& scenario);  // sim/core/federation.cpp
 
 /// Loads and validates a scenario file with "key.path=value" overrides.
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides,

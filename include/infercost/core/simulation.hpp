@@ -1,9 +1,11 @@
 #pragma once
 // One run of a scenario: wires the workload, admission policy, router, replicas and metrics to an engine.
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "infercost/analysis/attribution.hpp"
@@ -31,18 +33,63 @@ struct RunInfo {
   Attribution attribution;  ///< the bill split over users (docs/attribution.md)
 };
 
+/// Where one site of a federated run sends what leaves it (sim/core/federation.cpp, docs/models-federation.md).
+class SiteLink {
+ public:
+  virtual ~SiteLink() = default;
+  /// Called for every admitted request before it is routed here: true when the link sent it to another site.
+  virtual bool forward(const Request& request, std::span<Replica* const> local_replicas, SimTime now) = 0;
+  /// A request served here for another site (`origin` as given to Simulation::serve_guest) produced its first
+  /// token, or completed (it is released right after).
+  virtual void guest_first_token(std::uint64_t origin, const Request& guest, SimTime now) = 0;
+  virtual void guest_completed(std::uint64_t origin, const Request& guest, SimTime now) = 0;
+};
+
+/// A class's users homed at one site: [first, first + count) in class-local indices.
+struct UserRange {
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+};
+
+/// The part of a federated scenario one Simulation holds: one site's replicas and home users. The scenario it
+/// is given is that site's (its replicas, its one-site power section); random streams stay keyed by global
+/// replica and user indices, so a user's and a replica's draws do not depend on the partition.
+struct SiteSlice {
+  std::uint32_t site = 0;
+  std::uint32_t first_replica = 0;  ///< global index of the site's first replica
+  std::vector<UserRange> users;     ///< per user class
+  SiteLink* link = nullptr;
+};
+
 /// A single simulation run. Not copyable; build, run once, read results.
 class Simulation : public RequestSink, public RequestListener, public ActivityObserver {
  public:
   Simulation(const Scenario& scenario, std::uint64_t seed);
+  /// One site of a federated run (`slice` must outlive the simulation; null: the whole scenario).
+  Simulation(const Scenario& scenario, std::uint64_t seed, const SiteSlice* slice);
   ~Simulation() override;
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
   /// Runs to the scenario's duration; `progress(fraction)` is called now and then when set.
   RunInfo run(const std::function<void(double)>& progress = {});
+  /// run() in steps, for federated runs: start the sources, process every event at or before `time` (any
+  /// number of times, increasing), then close the integrals at the scenario's duration.
+  void begin();
+  void advance_to(SimTime time) { engine_.run_until(time); }
+  RunInfo end_run();
 
+  /// Serves a request forwarded by another site: a copy of it enters this site's pool and router now. Its
+  /// progress is reported to the link under `origin`; it does not count in this site's metrics.
+  void serve_guest(const Request& request, std::uint64_t origin);
+  /// A request of this site served elsewhere: its first token / completion reached home now.
+  void forwarded_first_token(std::uint32_t pool_index, SimTime now);
+  void forwarded_completed(std::uint32_t pool_index, SimTime started_at, std::uint16_t preemptions, SimTime now);
+  /// replica of a request sent to another site.
+  static constexpr std::uint32_t kRemoteReplica = UINT32_MAX - 1;
   const Metrics& metrics() const { return metrics_; }
+  /// The replicas, in local index order.
+  std::span<Replica* const> replicas() const { return replica_ptrs_; }
   const Scenario& scenario() const { return scenario_; }
   Engine& engine() { return engine_; }
   /// The power meter (null when the scenario has no power configuration).
@@ -76,6 +123,8 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
 
  private:
   void release(Request& request);
+  std::uint32_t take_slot();
+  bool is_guest(std::uint32_t slot) const { return slot < guest_origin_.size() && guest_origin_[slot] != 0; }
   TrafficSource& source_of(const Request& request) { return *sources_[request.user_class]; }
 
   const Scenario& scenario_;
@@ -98,6 +147,9 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t next_request_id_ = 0;
   std::uint64_t live_requests_ = 0;
+  const SiteSlice* slice_ = nullptr;
+  std::vector<std::uint64_t> guest_origin_;  ///< per pool slot: origin + 1 of a guest request, 0 for one of ours
+  std::chrono::steady_clock::time_point wall_start_;
 };
 
 }  // namespace infercost

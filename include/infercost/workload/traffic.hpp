@@ -40,6 +40,7 @@ struct UserClassInfo {
   const LengthDistribution* input_tokens = nullptr;   ///< the class's prompt lengths
   const LengthDistribution* output_tokens = nullptr;  ///< the class's output lengths
   ClientConfig client;           ///< how the class's clients react to refusals
+  std::uint32_t stream_offset = 0;  ///< class-local index of the first user (keys its random streams)
 };
 
 /// What a traffic source needs from the simulation.
