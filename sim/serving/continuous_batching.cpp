@@ -44,7 +44,6 @@ struct Sequence {
   std::uint64_t blocks = 0;         ///< KV blocks held
   std::uint32_t chunk = 0;          ///< prompt tokens computed in the current step
   bool decoding = false;            ///< prompt done; one token per iteration
-  bool decode_in_step = false;      ///< decodes in the current step
   std::int64_t x = 0;               ///< decoding: computed minus the replica's decode counter (WorkPool's x)
 };
 
@@ -295,7 +294,6 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     seq.computed = computed_of(d);
     seq.blocks = kv_.blocks_for(seq.computed + ahead_);
     seq.decoding = true;
-    seq.decode_in_step = pool_decodes_;
     seq.x = d.x;
     return seq;
   }
