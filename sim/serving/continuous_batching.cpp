@@ -11,7 +11,10 @@
 //    preempted.
 // A step with decodes only is a run: the batch stays the same until the first sequence finishes or the KV blocks run
 // out, so the replica advances all of those iterations in one event using the predictor's closed form. An arrival
-// that could be admitted cuts the run at the end of the iteration in progress, where vLLM would admit it.
+// that could be admitted cuts the run at the end of the iteration in progress, where vLLM would admit it. With
+// chunked prefill, the iterations in which one long prompt takes the whole token budget are a run too.
+// The decoding sequences are a pool advanced by one counter, so a step costs O(log batch), not O(batch)
+// (docs/models-serving.md, "The decoding pool").
 #include "infercost/serving/continuous_batching.hpp"
 
 #include <algorithm>
