@@ -301,13 +301,20 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     return seq;
   }
 
+  /// Every running sequence in explicit form: the prompts being prefilled, then the decoders (in slot order).
+  std::vector<Sequence> explicit_batch() const {
+    std::vector<Sequence> all(prefilling_.begin(), prefilling_.end());
+    for (const Decoder& d : decoders_) {
+      if (d.request != nullptr) all.push_back(explicit_of(d));
+    }
+    return all;
+  }
+
   /// The whole batch in admission order, marks of decoders alongside; the pool is emptied (rebuild() refills it).
   std::vector<Sequence> take_batch(std::vector<std::pair<std::uint64_t, WorkMark>>& marks) {
-    std::vector<Sequence> all(prefilling_.begin(), prefilling_.end());
+    std::vector<Sequence> all = explicit_batch();
     for (std::uint32_t i = 0; i < decoders_.size(); ++i) {
-      if (decoders_[i].request == nullptr) continue;
-      all.push_back(explicit_of(decoders_[i]));
-      marks.emplace_back(decoders_[i].order, marks_[i]);
+      if (decoders_[i].request != nullptr) marks.emplace_back(decoders_[i].order, marks_[i]);
     }
     std::sort(all.begin(), all.end(), [](const Sequence& a, const Sequence& b) { return a.order < b.order; });
     std::sort(marks.begin(), marks.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -766,11 +773,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     if (running_count() < s_.max_num_seqs && need <= kv_.free() + released) return true;
     if (!may_outrank_) return false;
     // Priority preemption: the run stops where evicting lower plans lets the request in (blocks counted whole).
-    std::vector<Sequence> all(prefilling_.begin(), prefilling_.end());
-    for (const Decoder& d : decoders_) {
-      if (d.request != nullptr) all.push_back(explicit_of(d));
-    }
-    const auto [victims, blocks] = outranked(*r, all);
+    const auto [victims, blocks] = outranked(*r, explicit_batch());
     return victims > 0 && need <= kv_.free() + released + blocks;
   }
 
