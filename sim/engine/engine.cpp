@@ -10,6 +10,23 @@ void Engine::throw_past(SimTime t) const {
                          std::to_string(now_) + " ns");
 }
 
+void Engine::throw_range(std::uint32_t kind) const {
+  if (kind >= Event::kMaxKinds) {
+    throw std::logic_error("Engine::schedule_at: event kind " + std::to_string(kind) + " is not below " +
+                           std::to_string(Event::kMaxKinds));
+  }
+  throw std::length_error("Engine::schedule_at: more than 2^40 events scheduled in one run");
+}
+
+void Engine::enroll(EventHandler& handler) {
+  if (handlers_.size() >= Event::kMaxSlots) {
+    throw std::length_error("Engine: more than " + std::to_string(Event::kMaxSlots) +
+                            " event handlers (replicas, sources, meters) in one simulation");
+  }
+  handler.slot_ = static_cast<std::uint32_t>(handlers_.size());
+  handlers_.push_back(&handler);
+}
+
 void Engine::cancel(EventId id) {
   if (id >= next_seq_ || !cancelled_.insert(id)) return;
   if (cancelled_.size() > 2 * queue_.size() + 1024) purge_cancelled();
@@ -32,7 +49,7 @@ void Engine::drain(SimTime end_time) {
     now_ = e.time;
     ++processed_;
     fingerprint_ = mix(fingerprint_ ^ static_cast<std::uint64_t>(e.time) ^ (std::uint64_t{e.kind()} << 56) ^ draws_);
-    e.handler->on_event(*this, e.kind(), e.data);
+    handlers_[e.slot()]->on_event(*this, e.kind(), e.data);
   }
 }
 

@@ -27,14 +27,14 @@ HoldResult hold_on(const char* name, std::uint64_t pending, std::uint64_t events
   const std::uint64_t span = hold_span_ns(pending);
   std::uint64_t seq = 0;
   for (std::uint64_t i = 0; i < pending; ++i) {
-    q.push(Event{static_cast<SimTime>(rng.uniform_int(span)), (seq++) << 8, nullptr, i});
+    q.push(Event{static_cast<SimTime>(rng.uniform_int(span)), Event::tag_of(seq++), i});
   }
   std::uint64_t checksum = 0;
   const auto start = std::chrono::steady_clock::now();
   for (std::uint64_t i = 0; i < events; ++i) {
     const Event e = q.pop();
     checksum += static_cast<std::uint64_t>(e.time) ^ e.data;
-    q.push(Event{e.time + static_cast<SimTime>(rng.uniform_int(span)), (seq++) << 8, nullptr, e.data});
+    q.push(Event{e.time + static_cast<SimTime>(rng.uniform_int(span)), Event::tag_of(seq++), e.data});
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return HoldResult{name,

@@ -51,7 +51,7 @@ TEST_CASE("engine runs events in time order", "[engine]") {
 TEST_CASE("engine breaks ties first-scheduled first, also for events scheduled at now", "[engine]") {
   Engine engine;
   Recorder r;
-  for (std::uint64_t i = 0; i < 100; ++i) engine.schedule_at(10, r, static_cast<std::uint32_t>(i % 256), i);
+  for (std::uint64_t i = 0; i < 100; ++i) engine.schedule_at(10, r, static_cast<std::uint32_t>(i % Event::kMaxKinds), i);
   // The first event at t=10 schedules two more at t=10: they run after the 99 already queued.
   r.follow_up = [&](Engine& e, std::uint32_t, std::uint64_t data) {
     if (data == 0) {
@@ -63,7 +63,7 @@ TEST_CASE("engine breaks ties first-scheduled first, also for events scheduled a
   REQUIRE(r.seen.size() == 102);
   for (std::uint64_t i = 0; i < 100; ++i) {
     REQUIRE(r.seen[i].data == i);
-    REQUIRE(r.seen[i].kind == i % 256);
+    REQUIRE(r.seen[i].kind == i % Event::kMaxKinds);
   }
   REQUIRE(r.seen[100].data == 1000);
   REQUIRE(r.seen[101].data == 1001);
@@ -264,4 +264,41 @@ TEST_CASE("an engine can be moved with its pending events", "[engine]") {
   Engine b = std::move(a);
   REQUIRE(b.run() == 2);
   REQUIRE(r.seen.front().data == 2);
+}
+
+TEST_CASE("events reach their own handler when handlers are shared between engines and copied", "[engine]") {
+  // Events carry a slot in the engine's handler table, not an address: a handler enrolled in two engines
+  // (in different slots), a copy of a handler, and an engine built where an earlier one died must all still
+  // deliver each event to the handler that scheduled it.
+  Recorder shared, only_b;
+  Engine a, b;
+  a.schedule_at(1, shared, 1, 10);
+  b.schedule_at(1, only_b, 2, 20);
+  b.schedule_at(2, shared, 3, 30);  // slot 1 in b, slot 0 in a
+  a.schedule_at(3, shared, 4, 40);
+  Recorder copy = shared;
+  a.schedule_at(4, copy, 5, 50);
+  REQUIRE(a.run() == 3);
+  REQUIRE(b.run() == 2);
+  REQUIRE(shared.seen == std::vector<Recorder::Seen>{{1, 1, 10}, {3, 4, 40}, {2, 3, 30}});
+  REQUIRE(only_b.seen == std::vector<Recorder::Seen>{{1, 2, 20}});
+  REQUIRE(copy.seen == std::vector<Recorder::Seen>{{4, 5, 50}});  // copied before any event ran
+  for (int round = 0; round < 3; ++round) {
+    Engine fresh;  // often at the address of the last round's engine: shared's old slot must not be trusted
+    Recorder other;
+    fresh.schedule_at(1, other, 0, 1);
+    fresh.schedule_at(2, shared, 0, 2);
+    REQUIRE(fresh.run() == 2);
+    REQUIRE(other.seen.size() == 1);
+    REQUIRE(shared.seen.back() == Recorder::Seen{2, 0, 2});
+  }
+}
+
+TEST_CASE("event kinds beyond the tag's 4 bits are refused", "[engine]") {
+  Engine engine;
+  Recorder r;
+  REQUIRE_NOTHROW(engine.schedule_at(1, r, Event::kMaxKinds - 1));
+  REQUIRE_THROWS_AS(engine.schedule_at(1, r, Event::kMaxKinds), std::logic_error);
+  REQUIRE(engine.run() == 1);
+  REQUIRE(r.seen.front().kind == Event::kMaxKinds - 1);
 }

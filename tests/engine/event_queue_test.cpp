@@ -43,7 +43,6 @@ void differential(std::uint64_t seed, std::uint64_t operations) {
   RandomStream rng(seed);
   SimTime now = 0;
   std::uint64_t seq = 0;
-  auto* const handler = reinterpret_cast<EventHandler*>(std::uintptr_t{0x1000});
   for (std::uint64_t op = 0; op < operations; ++op) {
     // Phases: grow, shrink, then mixed, so both the near-empty and the large cases are visited.
     const std::uint64_t phase = (op / 20000) % 3;
@@ -52,7 +51,8 @@ void differential(std::uint64_t seed, std::uint64_t operations) {
       const std::uint64_t burst = rng.uniform_int(100) < 5 ? 1 + rng.uniform_int(100) : 1;
       for (std::uint64_t k = 0; k < burst; ++k) {
         const SimTime t = now + random_delay(rng, now);
-        const Event e{t, (seq << 8) | rng.uniform_int(256), handler, rng.next_u64()};
+        const Event e{t, (seq << Event::kSeqShift) | rng.uniform_int(std::uint64_t{1} << Event::kSeqShift),
+                      rng.next_u64()};
         q.push(e);
         ref.emplace(std::make_pair(t, seq), e);
         ++seq;
@@ -61,17 +61,16 @@ void differential(std::uint64_t seed, std::uint64_t operations) {
       // Peek only: later pushes may still land before the head (down to the last popped time).
       const Event expected = ref.begin()->second;
       REQUIRE_FAST(q.top_time() == expected.time);
-      REQUIRE_FAST(q.top().seq_kind == expected.seq_kind);
+      REQUIRE_FAST(q.top().tag == expected.tag);
     } else {
       const Event expected = ref.begin()->second;
       const Event head = q.top();
       REQUIRE_FAST(q.top_time() == expected.time);
       REQUIRE_FAST(head.time == expected.time);
-      REQUIRE_FAST(head.seq_kind == expected.seq_kind);
+      REQUIRE_FAST(head.tag == expected.tag);
       const Event e = q.pop();
       REQUIRE_FAST(e.time == expected.time);
-      REQUIRE_FAST(e.seq_kind == expected.seq_kind);
-      REQUIRE_FAST(e.handler == expected.handler);
+      REQUIRE_FAST(e.tag == expected.tag);
       REQUIRE_FAST(e.data == expected.data);
       ref.erase(ref.begin());
       now = e.time;
@@ -90,7 +89,7 @@ void differential(std::uint64_t seed, std::uint64_t operations) {
   }
   while (!ref.empty()) {
     const Event e = q.pop();
-    REQUIRE_FAST(e.seq_kind == ref.begin()->second.seq_kind);
+    REQUIRE_FAST(e.tag == ref.begin()->second.tag);
     ref.erase(ref.begin());
   }
   REQUIRE_FAST(q.empty());
@@ -110,8 +109,8 @@ TEMPLATE_TEST_CASE("queues keep FIFO order among many equal times", "[engine]", 
   // 5000 events at t = 7 interleaved with later ones, then more at t = 7 after popping has begun.
   std::uint64_t seq = 0;
   for (int i = 0; i < 5000; ++i) {
-    q.push(Event{7, (seq++) << 8, nullptr, 0});
-    q.push(Event{1000 + i, (seq++) << 8, nullptr, 1});
+    q.push(Event{7, Event::tag_of(seq++), 0});
+    q.push(Event{1000 + i, Event::tag_of(seq++), 1});
   }
   std::uint64_t last_seq = 0;
   bool first = true;
@@ -122,7 +121,7 @@ TEMPLATE_TEST_CASE("queues keep FIFO order among many equal times", "[engine]", 
     first = false;
     last_seq = e.seq();
   }
-  for (int i = 0; i < 100; ++i) q.push(Event{7, (seq++) << 8, nullptr, 2});
+  for (int i = 0; i < 100; ++i) q.push(Event{7, Event::tag_of(seq++), 2});
   for (int i = 0; i < 2600; ++i) {
     const Event e = q.pop();
     REQUIRE(e.time == 7);
@@ -134,14 +133,14 @@ TEMPLATE_TEST_CASE("queues keep FIFO order among many equal times", "[engine]", 
 
 TEST_CASE("the radix queue handles the extremes of the time range", "[engine]") {
   RadixHeapQueue q;
-  q.push(Event{kTimeNever, 1 << 8, nullptr, 0});
-  q.push(Event{0, 2 << 8, nullptr, 0});
-  q.push(Event{kTimeNever - 1, 3 << 8, nullptr, 0});
-  q.push(Event{kTimeNever, 4 << 8, nullptr, 0});
+  q.push(Event{kTimeNever, Event::tag_of(1), 0});
+  q.push(Event{0, Event::tag_of(2), 0});
+  q.push(Event{kTimeNever - 1, Event::tag_of(3), 0});
+  q.push(Event{kTimeNever, Event::tag_of(4), 0});
   REQUIRE(q.pop().seq() == 2);
   REQUIRE(q.pop().seq() == 3);
   REQUIRE(q.pop().seq() == 1);
-  q.push(Event{kTimeNever, 5 << 8, nullptr, 0});
+  q.push(Event{kTimeNever, Event::tag_of(5), 0});
   REQUIRE(q.pop().seq() == 4);
   REQUIRE(q.pop().seq() == 5);
   REQUIRE(q.empty());
@@ -149,16 +148,16 @@ TEST_CASE("the radix queue handles the extremes of the time range", "[engine]") 
 
 TEST_CASE("queue memory follows the pending count", "[engine]") {
   RadixHeapQueue q;
-  for (std::uint64_t i = 0; i < 200000; ++i) q.push(Event{static_cast<SimTime>(i * 7919 % 1000003), i << 8, nullptr, 0});
+  for (std::uint64_t i = 0; i < 200000; ++i) q.push(Event{static_cast<SimTime>(i * 7919 % 1000003), Event::tag_of(i), 0});
   const std::size_t full = q.memory_bytes();
-  CHECK(static_cast<double>(full) / 200000.0 < 34.0);
+  CHECK(static_cast<double>(full) / 200000.0 < 26.0);  // 24-byte events plus block slack
   // Hold 1000 events for a long time: the pool must not keep growing.
   while (q.size() > 1000) q.pop();
   RandomStream rng(5);
   std::uint64_t seq = 200000;
   for (int i = 0; i < 500000; ++i) {
     const Event e = q.pop();
-    q.push(Event{e.time + static_cast<SimTime>(rng.uniform_int(1 << 20)), (seq++) << 8, nullptr, 0});
+    q.push(Event{e.time + static_cast<SimTime>(rng.uniform_int(1 << 20)), Event::tag_of(seq++), 0});
   }
   CHECK(q.memory_bytes() <= full + 64 * 1024);  // the run buffer may grow a little
 }

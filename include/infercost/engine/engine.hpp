@@ -2,6 +2,7 @@
 // The discrete-event engine: an ordinary object (no globals), so several can run side by side.
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "infercost/engine/event.hpp"
 #include "infercost/engine/id_set.hpp"
@@ -12,19 +13,22 @@ namespace infercost {
 /// Runs events in (time, insertion) order and keeps a fingerprint of every processed event.
 class Engine {
  public:
-  /// A 64-way radix heap: 4-9x the event rate of the binary and 4-ary heaps on the hold model, 32 bytes per
-  /// pending event (docs/performance.md). It needs monotone times, which schedule_at enforces.
+  /// A 64-way radix heap: 4-9x the event rate of the binary and 4-ary heaps on the hold model, about 24 bytes
+  /// per pending event (docs/performance.md). It needs monotone times, which schedule_at enforces.
   using Queue = RadixHeapQueue;
 
   /// Current simulated time in nanoseconds.
   SimTime now() const { return now_; }
 
-  /// Schedules handler.on_event(kind, data) at absolute time t (>= now); kind < 256. Throws std::logic_error
-  /// when t < now. Inline: it is half of every event's cost.
+  /// Schedules handler.on_event(kind, data) at absolute time t (>= now); kind < Event::kMaxKinds (16).
+  /// Throws std::logic_error when t < now, and std::length_error beyond 2^20 handlers or 2^40 events.
+  /// Inline: it is half of every event's cost.
   EventId schedule_at(SimTime t, EventHandler& handler, std::uint32_t kind = 0, std::uint64_t data = 0) {
     if (t < now_) [[unlikely]] throw_past(t);
+    if (handler.slot_ >= handlers_.size() || handlers_[handler.slot_] != &handler) [[unlikely]] enroll(handler);
+    if (kind >= Event::kMaxKinds || next_seq_ > Event::kMaxSeq) [[unlikely]] throw_range(kind);
     const std::uint64_t seq = next_seq_++;
-    queue_.push(Event{t, (seq << 8) | (kind & 0xffu), &handler, data});
+    queue_.push(Event{t, Event::tag_of(seq, handler.slot_, kind), data});
     return seq;
   }
   /// Schedules after a delay (>= 0) from now.
@@ -69,6 +73,9 @@ class Engine {
     return x;
   }
   [[noreturn]] void throw_past(SimTime t) const;
+  [[noreturn]] void throw_range(std::uint32_t kind) const;
+  /// Gives the handler a slot in handlers_ (the first time this engine schedules it).
+  void enroll(EventHandler& handler);
   /// Runs events with time <= end_time until none is left or stop() is called.
   void drain(SimTime end_time);
   /// Whether a popped event was cancelled (and forgets the cancellation).
@@ -77,6 +84,7 @@ class Engine {
   /// memory without bound.
   void purge_cancelled();
 
+  std::vector<EventHandler*> handlers_;  ///< by slot: every handler this engine has scheduled
   IdSet cancelled_;  ///< sequence numbers of cancelled events still pending (or already run: purged)
 
   Queue queue_;

@@ -1,5 +1,5 @@
 #pragma once
-// The unit the engine schedules: 32 bytes, ordered by (time, insertion sequence).
+// The unit the engine schedules: 24 bytes, ordered by (time, insertion sequence).
 #include <cstdint>
 
 #include "infercost/engine/time.hpp"
@@ -8,32 +8,52 @@ namespace infercost {
 
 class Engine;
 
-/// Something that reacts to events; `kind` and `data` are its own encoding.
+/// Something that reacts to events; `kind` and `data` are its own encoding. An engine enrolls a handler in
+/// its handler table the first time it schedules it: events carry the slot, not the address.
 class EventHandler {
  public:
+  EventHandler() = default;
+  // A copy is a different handler; its own slot is found when an engine first schedules it.
+  EventHandler(const EventHandler&) {}
+  EventHandler& operator=(const EventHandler&) { return *this; }
   virtual ~EventHandler() = default;
   virtual void on_event(Engine& engine, std::uint32_t kind, std::uint64_t data) = 0;
+
+ private:
+  friend class Engine;
+  std::uint32_t slot_ = 0;  ///< in the table of the engine that last enrolled it
 };
 
 /// Identifies a scheduled event for cancellation (its insertion sequence number).
 using EventId = std::uint64_t;
 
-/// A pending event. `seq_kind` packs the insertion sequence (high 56 bits) and the handler's kind (low 8
-/// bits): since sequences are unique, comparing seq_kind compares insertion order.
+/// A pending event. `tag` packs the insertion sequence (high 40 bits), the handler's slot in the engine's
+/// table (20 bits) and the handler's kind (low 4 bits): since sequences are unique, comparing tags compares
+/// insertion order. 24 bytes, so a million pending events fit in 24 MB.
 struct Event {
+  static constexpr unsigned kSeqShift = 24;
+  static constexpr unsigned kSlotBits = 20;
+  static constexpr unsigned kKindBits = 4;
+  static constexpr std::uint64_t kMaxSeq = (std::uint64_t{1} << (64 - kSeqShift)) - 1;
+  static constexpr std::uint32_t kMaxSlots = std::uint32_t{1} << kSlotBits;
+  static constexpr std::uint32_t kMaxKinds = std::uint32_t{1} << kKindBits;
+
   SimTime time;
-  std::uint64_t seq_kind;
-  EventHandler* handler;
+  std::uint64_t tag;
   std::uint64_t data;
 
-  std::uint64_t seq() const { return seq_kind >> 8; }
-  std::uint32_t kind() const { return static_cast<std::uint32_t>(seq_kind & 0xffu); }
+  static constexpr std::uint64_t tag_of(std::uint64_t seq, std::uint32_t slot = 0, std::uint32_t kind = 0) {
+    return (seq << kSeqShift) | (std::uint64_t{slot} << kKindBits) | kind;
+  }
+  std::uint64_t seq() const { return tag >> kSeqShift; }
+  std::uint32_t slot() const { return static_cast<std::uint32_t>(tag >> kKindBits) & (kMaxSlots - 1); }
+  std::uint32_t kind() const { return static_cast<std::uint32_t>(tag) & (kMaxKinds - 1); }
 };
-static_assert(sizeof(Event) == 32);
+static_assert(sizeof(Event) == 24);
 
 /// Strict order of events: earlier time first, then first scheduled first (FIFO among ties).
 inline bool event_before(const Event& a, const Event& b) {
-  return a.time < b.time || (a.time == b.time && a.seq_kind < b.seq_kind);
+  return a.time < b.time || (a.time == b.time && a.tag < b.tag);
 }
 
 }  // namespace infercost

@@ -4,7 +4,7 @@
 //  - QuaternaryHeapQueue: d = 4, half the levels, children of a node share a cache line pair, so pops touch
 //    fewer lines; 4 comparisons per level on pop. Within a few percent of the binary heap up to 1e5 pending,
 //    ~15% faster at 1e6.
-// Both: push O(log n), pop O(log n), top O(1), 32 bytes per pending event. Kept as measured alternatives:
+// Both: push O(log n), pop O(log n), top O(1), 24 bytes per pending event. Kept as measured alternatives:
 // the engine uses RadixHeapQueue (radix_queue.hpp), 4-9x faster (docs/performance.md).
 #include <cstddef>
 #include <utility>

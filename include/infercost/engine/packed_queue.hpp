@@ -1,12 +1,11 @@
 #pragma once
-// A 4-ary min-heap of 16-byte keys (time, sequence << 24 | slot) whose payloads (handler, data, kind) sit
-// in a slab indexed by slot. Sifting moves 16 bytes instead of 32, and the four children of a node share
+// A 4-ary min-heap of 16-byte keys (time, sequence << 24 | slot) whose payloads (the tag's handler slot and
+// kind, data) sit in a slab indexed by slot. Sifting moves 16 bytes instead of 32, and the four children of a node share
 // one 64-byte cache line (the array is offset so that index 1 starts a line).
 // Push O(log4 n), pop O(log4 n); 32 bytes per pending event (16 key + 16 payload). Measured no faster than
 // the binary heap below 1e6 pending (docs/performance.md): the sift-down's branches, not the bytes moved,
 // bound a heap here.
-// Limits: 2^24 pending events, 2^40 events scheduled over the queue's life, and handler addresses below
-// 2^56 (true of user-space pointers on x86-64 and AArch64 Linux) since the kind rides in the top byte.
+// Limits: 2^24 pending events and 2^40 events scheduled over the queue's life (the engine's own limit).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -31,11 +30,8 @@ class PackedHeapQueue {
   std::size_t size() const { return size_; }
 
   void push(const Event& e) {
+    static_assert(Event::kSeqShift == 24, "the key's slot field reuses the tag's low 24 bits");
     const std::uint64_t seq = e.seq();
-    const auto handler = reinterpret_cast<std::uintptr_t>(e.handler);
-    if (seq >= (std::uint64_t{1} << 40) || (handler >> 56) != 0) {
-      throw std::length_error("PackedHeapQueue: sequence or handler address beyond the packed key's range");
-    }
     std::uint32_t slot;
     if (free_head_ != kNoSlot) {
       slot = free_head_;
@@ -45,7 +41,7 @@ class PackedHeapQueue {
       if (slots_used_ == slab_capacity_) grow_slab(slab_capacity_ ? slab_capacity_ * 2 : 64);
       slot = slots_used_++;
     }
-    slab_[slot] = Payload{handler | (std::uint64_t{e.kind()} << 56), e.data};
+    slab_[slot] = Payload{e.tag & kSlotMask, e.data};
     if (size_ == key_capacity_) grow_keys(key_capacity_ ? key_capacity_ * 2 : 64);
     const Key k{e.time, (seq << 24) | slot};
     std::size_t i = size_++;
@@ -111,7 +107,7 @@ class PackedHeapQueue {
     std::uint64_t tag;  ///< sequence (40 bits) << 24 | slot (24 bits)
   };
   struct Payload {
-    std::uint64_t handler_kind;  ///< handler address | kind << 56; free slots: unused
+    std::uint64_t low_tag;  ///< the event tag's low 24 bits (handler slot, kind); free slots: unused
     std::uint64_t data;          ///< the event's data; free slots: the next free slot
   };
   struct AlignedFree {
@@ -127,8 +123,7 @@ class PackedHeapQueue {
 
   Event event_of(const Key& k) const {
     const Payload& p = slab_[k.tag & kSlotMask];
-    return Event{k.time, ((k.tag >> 24) << 8) | (p.handler_kind >> 56),
-                 reinterpret_cast<EventHandler*>(p.handler_kind & ((std::uint64_t{1} << 56) - 1)), p.data};
+    return Event{k.time, ((k.tag >> 24) << Event::kSeqShift) | p.low_tag, p.data};
   }
 
   void grow_keys(std::size_t n) {

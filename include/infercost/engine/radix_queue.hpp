@@ -28,8 +28,8 @@
 // from its head. So the queue pops in exact (time, insertion) order; tests/engine compares it with a
 // reference. DigitBits = 1 is close to the classic binary radix heap.
 //
-// Storage: buckets are chains of 1 KiB blocks (32 events) from one pool, linked through a side array, so
-// memory follows the number of pending events (32 bytes each, plus at most one partly filled block per
+// Storage: buckets are chains of 768-byte blocks (32 events) from one pool, linked through a side array, so
+// memory follows the number of pending events (24 bytes each, plus at most one partly filled block per
 // non-empty bucket, 16 KiB of pool slack and the run's buffer), not each bucket's high-water mark.
 #include <array>
 #include <bit>
@@ -44,7 +44,7 @@
 namespace infercost {
 
 /// Monotone priority queue of events (times never below the last popped one) with 2^DigitBits-way radix
-/// buckets; 32 bytes per pending event plus one partly filled block per bucket in use.
+/// buckets; 24 bytes per pending event plus one partly filled block per bucket in use.
 template <unsigned DigitBits>
 class RadixQueue {
   static_assert(DigitBits >= 1 && DigitBits <= 6, "a level's bucket mask is one 64-bit word");
@@ -128,7 +128,7 @@ class RadixQueue {
  private:
   static constexpr unsigned kDigits = 1u << DigitBits;
   static constexpr unsigned kLevels = (64 + DigitBits - 1) / DigitBits;
-  static constexpr std::uint32_t kBlockEvents = 32;  // 1 KiB blocks; their links live in next_
+  static constexpr std::uint32_t kBlockEvents = 32;  // 768-byte blocks; their links live in next_
   static constexpr std::uint32_t kChunkShift = 4;    // 16 blocks (16 KiB) per allocation
   static constexpr std::uint32_t kChunkBlocks = 1u << kChunkShift;
   static constexpr std::uint32_t kNoBlock = ~std::uint32_t{0};

@@ -27,7 +27,7 @@ class UserSource : public TrafficSource {
 
  protected:
   /// Event kinds below this are the subclass's; kinds from it up belong to this base.
-  static constexpr std::uint32_t kFirstBaseKind = 250;
+  static constexpr std::uint32_t kFirstBaseKind = Event::kMaxKinds - 1;
 
   /// Handles the subclass's own events (kind < kFirstBaseKind).
   virtual void on_source_event(std::uint32_t kind, std::uint64_t data) = 0;
