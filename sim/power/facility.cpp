@@ -204,16 +204,27 @@ void FacilityMeter::advance(SimTime to) {
   last_ = to;
 }
 
+void FacilityMeter::start_segment(SimTime t) {
+  SimTime end = kTimeNever;
+  for (SiteState& site : sites_) {
+    const SiteConfig& c = *site.config;
+    end = std::min({end, c.ambient_c.next_change_after(t), c.price_usd_per_kwh.next_change_after(t),
+                    c.carbon_g_per_kwh.next_change_after(t), site.demand.next_boundary_after(t)});
+    site.ambient_c = c.ambient_c.value_at(t);
+    site.price_usd_per_kwh = c.price_usd_per_kwh.value_at(t);
+    site.carbon_g_per_kwh = c.carbon_g_per_kwh.value_at(t);
+  }
+  segment_start_ = t;
+  segment_end_ = end;
+}
+
 void FacilityMeter::integrate(SimTime from, SimTime to) {
   const SimTime interval = config_.timeseries_interval;
   SimTime t = from;
   while (t < to) {
-    SimTime b = to;
-    for (const SiteState& site : sites_) {
-      const SiteConfig& c = *site.config;
-      b = std::min({b, c.ambient_c.next_change_after(t), c.price_usd_per_kwh.next_change_after(t),
-                    c.carbon_g_per_kwh.next_change_after(t), site.demand.next_boundary_after(t)});
-    }
+    // Step series are constant between changes, so one lookup serves every event of a segment.
+    if (t < segment_start_ || t >= segment_end_) start_segment(t);
+    const SimTime b = std::min(to, segment_end_);
     const SimTime dt = b - t;
     const double dt_s = to_seconds(dt);
     double total_facility_w = 0.0, total_it_w = 0.0;
@@ -221,10 +232,9 @@ void FacilityMeter::integrate(SimTime from, SimTime to) {
     for (SiteState& site : sites_) {
       const SiteConfig& c = *site.config;
       const double it_w = static_cast<double>(site.it_uw) * 1e-6;
-      const double ambient_c = c.ambient_c.value_at(t);
-      const FacilityPower fp = facility_power(c.cooling, it_w, ambient_c);
-      const double price = c.price_usd_per_kwh.value_at(t);
-      const double carbon = c.carbon_g_per_kwh.value_at(t);
+      const FacilityPower fp = facility_power(c.cooling, it_w, site.ambient_c);
+      const double price = site.price_usd_per_kwh;
+      const double carbon = site.carbon_g_per_kwh;
       site.it_fj += static_cast<uint128_t>(site.it_uw) * static_cast<uint128_t>(dt);
       site.gpu_fj += static_cast<uint128_t>(site.gpu_uw) * static_cast<uint128_t>(dt);
       const double it_j = it_w * dt_s, cooling_j = fp.cooling_w * dt_s, other_j = fp.other_w * dt_s;
@@ -257,9 +267,9 @@ void FacilityMeter::sample(SiteState& site, SimTime from, SimTime to, const Faci
   const SiteConfig& c = *site.config;
   const SimTime interval = config_.timeseries_interval;
   const auto index = static_cast<std::uint32_t>(&site - sites_.data());
-  const double ambient_c = c.ambient_c.value_at(from);
-  const double price = c.price_usd_per_kwh.value_at(from);
-  const double carbon = c.carbon_g_per_kwh.value_at(from);
+  const double ambient_c = site.ambient_c;  // integrate() calls this within one segment
+  const double price = site.price_usd_per_kwh;
+  const double carbon = site.carbon_g_per_kwh;
   const double utilization = c.replicas ? std::max(0.0, site.busy_fraction_sum) / c.replicas : 0.0;
   SimTime a = from;
   while (a < to) {

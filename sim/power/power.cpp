@@ -81,6 +81,13 @@ CapThrottle throttle_under_cap(const PowerCapCurve& curve, double cap_w, double 
   return t;
 }
 
+GpuPowerModel::GpuPowerModel(const GpuPowerSpec& spec, double cap_w, const PowerCapCurve& curve)
+    : spec_(spec), cap_w_(cap_w), curve_(curve) {
+  const std::uint32_t n = std::min<std::uint32_t>(spec.decode_saturation_batch, 4096);
+  decode_w_.reserve(n);
+  for (std::uint32_t b = 0; b < n; ++b) decode_w_.push_back(spec.decode_w(b));
+}
+
 double GpuPowerModel::compute_share(const ReplicaActivity& a) const {
   const double cf = a.compute_fraction, mf = a.memory_bw_fraction;
   if (cf + mf > 0.0) return cf / (cf + mf);
@@ -97,12 +104,12 @@ double GpuPowerModel::uncapped_w(const ReplicaActivity& a) const {
   switch (a.phase) {
     case GpuPhase::kIdle: return spec_.idle_w;
     case GpuPhase::kPrefill: return spec_.prefill_w();
-    case GpuPhase::kDecode: return spec_.decode_w(a.running);
+    case GpuPhase::kDecode: return decode_w(a.running);
     case GpuPhase::kMixed: {
       const double span = spec_.prefill_compute_share - spec_.decode_compute_share;
       const double w =
           span == 0.0 ? 0.5 : std::clamp((compute_share(a) - spec_.decode_compute_share) / span, 0.0, 1.0);
-      return w * spec_.prefill_w() + (1.0 - w) * spec_.decode_w(a.running);
+      return w * spec_.prefill_w() + (1.0 - w) * decode_w(a.running);
     }
   }
   return spec_.idle_w;

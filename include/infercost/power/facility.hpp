@@ -219,11 +219,16 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
     // Time series (separate sums: sampling never touches the integrals above).
     Sample sample;
     SimTime sample_start = 0;
+    // The site's step series over the current segment (see segment_end_).
+    double ambient_c = 0, price_usd_per_kwh = 0, carbon_g_per_kwh = 0;
   };
 
   void advance(SimTime to);
   void integrate(SimTime from, SimTime to);
   void sample(SiteState& site, SimTime from, SimTime to, const FacilityPower& fp);
+  /// Reads every site's ambient, price and carbon series at t and finds where the next one (or a demand
+  /// window) changes: integrate() then needs no series lookups until segment_end_.
+  void start_segment(SimTime t);
   void emit_sample(std::uint32_t site, SimTime start);
   std::uint64_t window_count(const std::vector<std::uint64_t>& counts, SimTime start) const;
   void apply(std::uint32_t replica, const ReplicaActivity& activity, bool off);
@@ -237,6 +242,8 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   std::vector<NodeState> nodes_;
   std::vector<SiteState> sites_;
   SimTime last_ = 0;
+  // [segment_start_, segment_end_): no site's series or demand window changes inside (empty at first).
+  SimTime segment_start_ = 0, segment_end_ = 0;
   double peak_facility_w_ = 0.0;
   bool finished_ = false;
   CsvTable timeseries_;

@@ -3,6 +3,7 @@
 // to that power and to the speed of the work (docs/models-power.md, "GPU power" and "Power capping").
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "infercost/engine/time.hpp"
 #include "infercost/serving/replica.hpp"
@@ -67,8 +68,7 @@ class GpuPowerModel {
   static constexpr double kNoCap = std::numeric_limits<double>::infinity();
 
   GpuPowerModel() = default;
-  GpuPowerModel(const GpuPowerSpec& spec, double cap_w, const PowerCapCurve& curve)
-      : spec_(spec), cap_w_(cap_w), curve_(curve) {}
+  GpuPowerModel(const GpuPowerSpec& spec, double cap_w, const PowerCapCurve& curve);
 
   const GpuPowerSpec& spec() const { return spec_; }
   double cap_w() const { return cap_w_; }
@@ -88,9 +88,14 @@ class GpuPowerModel {
   double slowdown(const ReplicaActivity& activity) const { return under_cap(activity).slowdown; }
 
  private:
+  double decode_w(std::uint32_t batch) const {
+    return batch < decode_w_.size() ? decode_w_[batch] : spec_.decode_w(batch);
+  }
+
   GpuPowerSpec spec_;
   double cap_w_ = kNoCap;
   PowerCapCurve curve_;
+  std::vector<double> decode_w_;  ///< spec_.decode_w(b) below the saturation batch: two log2 saved per report
 };
 
 /// Idle and loaded watts of one host component.
