@@ -14,7 +14,7 @@
 namespace infercost {
 namespace {
 
-std::int64_t to_uw(double w) { return std::llround(w * 1e6); }
+std::int64_t to_uw(double w) { return round_half_away(w * 1e6); }
 
 double fj_to_j(uint128_t fj) {
   // Split so the conversion keeps full double precision for any run length.

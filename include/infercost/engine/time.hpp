@@ -21,11 +21,20 @@ inline constexpr SimTime kWeek = 7 * kDay;
 inline constexpr double kMonthSeconds = 365.25 / 12.0 * 86400.0;
 inline constexpr SimTime kTimeNever = std::numeric_limits<SimTime>::max();
 
+/// std::llround (nearest, halves away from zero) without the library call, for |x| < 9.2e18. Exact:
+/// x - trunc(x) is computed without rounding (Sterbenz's lemma for |x| >= 1; x itself below 1).
+inline std::int64_t round_half_away(double x) {
+  const auto whole = static_cast<std::int64_t>(x);
+  const double frac = x - static_cast<double>(whole);
+  return whole + static_cast<std::int64_t>(frac >= 0.5) - static_cast<std::int64_t>(frac <= -0.5);
+}
+
 /// Seconds (double) to nanoseconds, rounded to nearest; saturates at kTimeNever.
 inline SimTime from_seconds(double seconds) {
   const double ns = seconds * 1e9;
   if (!(ns < 9.2e18)) return kTimeNever;
-  return static_cast<SimTime>(std::llround(ns));
+  if (!(ns > -9.2e18)) return -kTimeNever;
+  return round_half_away(ns);
 }
 
 /// Nanoseconds to seconds.
