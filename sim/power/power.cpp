@@ -121,6 +121,12 @@ CapThrottle GpuPowerModel::under_cap(const ReplicaActivity& a) const {
     t.power_w = spec_.idle_w;
     return t;
   }
+  if (cap_w_ == kNoCap) {
+    // What throttle_under_cap returns when nothing can exceed the cap, without its compute share.
+    CapThrottle t;
+    t.power_w = uncapped_w(a);
+    return t;
+  }
   return throttle_under_cap(curve_, cap_w_, spec_.idle_w, uncapped_w(a), compute_share(a));
 }
 

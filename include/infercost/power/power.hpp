@@ -85,7 +85,9 @@ class GpuPowerModel {
   double power_w(const ReplicaActivity& activity) const { return under_cap(activity).power_w; }
   /// How much longer the activity's work takes under the cap (1 without one). The serving model multiplies
   /// the duration of each iteration it schedules by this.
-  double slowdown(const ReplicaActivity& activity) const { return under_cap(activity).slowdown; }
+  double slowdown(const ReplicaActivity& activity) const {
+    return cap_w_ == kNoCap ? 1.0 : under_cap(activity).slowdown;  // asked at every step: skip the model uncapped
+  }
 
  private:
   double decode_w(std::uint32_t batch) const {
