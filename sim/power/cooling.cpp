@@ -27,19 +27,21 @@ double chiller_load_share(const ChillerSpec& c, double ambient_c) {
   return (ambient_c - c.economizer_full_below_c) / (c.economizer_partial_below_c - c.economizer_full_below_c);
 }
 
-FacilityPower facility_power(const CoolingSpec& cooling, double it_w, double ambient_c) {
-  FacilityPower p;
-  p.it_w = it_w;
+FacilityCoefficients facility_coefficients(const CoolingSpec& cooling, double ambient_c) {
+  FacilityCoefficients k;
   if (cooling.kind == CoolingSpec::Kind::kStaticPue) {
-    p.cooling_w = it_w * (cooling.pue - 1.0);
-    return p;
+    k.cooling_per_it = cooling.pue - 1.0;
+    return k;
   }
-  p.other_w = cooling.other_fraction * it_w + cooling.other_fixed_w;
-  const double heat_w = it_w + p.other_w;
+  k.other_per_it = cooling.other_fraction;
+  k.other_fixed_w = cooling.other_fixed_w;
+  // cooling = (s / COP + f_fans) * Q with Q = (1 + a) * IT + F.
   const ChillerSpec& c = cooling.chiller;
   const double share = chiller_load_share(c, ambient_c);
-  p.cooling_w = (share > 0.0 ? share * heat_w / chiller_cop(c, ambient_c) : 0.0) + c.fans_pumps_fraction * heat_w;
-  return p;
+  const double per_heat = (share > 0.0 ? share / chiller_cop(c, ambient_c) : 0.0) + c.fans_pumps_fraction;
+  k.cooling_per_it = per_heat * (1.0 + cooling.other_fraction);
+  k.cooling_fixed_w = per_heat * cooling.other_fixed_w;
+  return k;
 }
 
 }  // namespace infercost

@@ -1,9 +1,10 @@
 // The facility meter. IT power is held in integer microwatts, so site sums never drift and IT energy is
-// the exact integer sum of microwatts x nanoseconds over the constant pieces between changes. The pieces
-// are cut at every activity change and at every change of an exogenous series (ambient temperature,
-// price, carbon intensity) and demand window: on each piece everything is constant, so the integrals of
-// cooling power, cost and emissions are exact products too. The time series is cut at its own sampling
-// boundaries into its own sums; the results never see those cuts.
+// the exact integer sum of microwatts x nanoseconds over the constant pieces between changes. Between two
+// changes of an exogenous series (ambient temperature, price, carbon intensity) or demand windows (a
+// segment), cooling and overhead power are affine in IT power, so their integrals, the cost and the
+// emissions are that affine map applied to the exact IT area: they are folded in at segment and
+// time-series window boundaries (flush), not at every activity change. The time series is cut at its own
+// sampling boundaries into its own sums.
 #include "infercost/power/facility.hpp"
 
 #include <algorithm>
@@ -70,6 +71,7 @@ FacilityMeter::FacilityMeter(const PowerConfig& config, Engine& engine, std::uin
       n.power_uw = to_uw(n.share * config.node.idle_w());
     }
   }
+  if (config.timeseries_interval > 0) sample_end_ = config.timeseries_interval;
   replicas_.resize(replicas);
   const std::int64_t idle_uw = to_uw(config.gpu.idle_w);
   for (std::uint32_t r = 0; r < replicas; ++r) {
@@ -213,6 +215,15 @@ void FacilityMeter::start_segment(SimTime t) {
     site.ambient_c = c.ambient_c.value_at(t);
     site.price_usd_per_kwh = c.price_usd_per_kwh.value_at(t);
     site.carbon_g_per_kwh = c.carbon_g_per_kwh.value_at(t);
+    site.coefficients = facility_coefficients(c.cooling, site.ambient_c);
+    // facility_w > budget exactly when it_w > (budget - fixed) / per_it; it_uw is an integer, so compare with
+    // the floor of that bound in microwatts.
+    const FacilityCoefficients& k = site.coefficients;
+    const double per_it = 1.0 + k.cooling_per_it + k.other_per_it;
+    const double bound_uw = std::floor((c.budget_w - k.cooling_fixed_w - k.other_fixed_w) / per_it * 1e6);
+    site.over_budget_above_uw = bound_uw >= 9.0e18 ? std::numeric_limits<std::int64_t>::max()
+                                : bound_uw < -1.0  ? -1
+                                                   : static_cast<std::int64_t>(bound_uw);
   }
   segment_start_ = t;
   segment_end_ = end;
@@ -220,63 +231,98 @@ void FacilityMeter::start_segment(SimTime t) {
 
 void FacilityMeter::integrate(SimTime from, SimTime to) {
   const SimTime interval = config_.timeseries_interval;
+  const bool one_site = sites_.size() == 1;
   SimTime t = from;
   while (t < to) {
-    // Step series are constant between changes, so one lookup serves every event of a segment.
-    if (t < segment_start_ || t >= segment_end_) start_segment(t);
-    const SimTime b = std::min(to, segment_end_);
+    // Step series are constant between changes, so facility power is affine in IT power within a segment:
+    // only the integer IT area (and the counts') need summing per piece; the floating-point integrals are
+    // its exact image at the segment's coefficients, taken at boundaries (flush).
+    if (t < segment_start_ || t >= segment_end_) {
+      flush_integrals(t);
+      flush_samples(t);
+      start_segment(t);
+    }
+    const SimTime b = std::min({to, segment_end_, sample_end_});
     const SimTime dt = b - t;
-    const double dt_s = to_seconds(dt);
-    double total_facility_w = 0.0, total_it_w = 0.0;
+    const auto dt128 = static_cast<uint128_t>(dt);
+    std::int64_t total_it_uw = 0;
+    double total_facility_w = 0.0;
     bool any_over = false;
     for (SiteState& site : sites_) {
-      const SiteConfig& c = *site.config;
-      const double it_w = static_cast<double>(site.it_uw) * 1e-6;
-      const FacilityPower fp = facility_power(c.cooling, it_w, site.ambient_c);
-      const double price = site.price_usd_per_kwh;
-      const double carbon = site.carbon_g_per_kwh;
-      site.it_fj += static_cast<uint128_t>(site.it_uw) * static_cast<uint128_t>(dt);
-      site.gpu_fj += static_cast<uint128_t>(site.gpu_uw) * static_cast<uint128_t>(dt);
-      const double it_j = it_w * dt_s, cooling_j = fp.cooling_w * dt_s, other_j = fp.other_w * dt_s;
-      const double facility_w = fp.facility_w();
-      site.cooling_j += cooling_j;
-      site.other_j += other_j;
-      site.cost_it_usd += price * it_j / kJoulesPerKwh;
-      site.cost_overhead_usd += price * (cooling_j + other_j) / kJoulesPerKwh;
-      site.emissions_g += carbon * (it_j + cooling_j + other_j) / kJoulesPerKwh;
-      site.demand.add(t, b, it_j + cooling_j + other_j, facility_w);
-      site.peak_it_w = std::max(site.peak_it_w, it_w);
-      site.peak_facility_w = std::max(site.peak_facility_w, facility_w);
-      if (facility_w > c.budget_w) {
+      const uint128_t it_fj = static_cast<uint128_t>(site.it_uw) * dt128;
+      site.it_fj += it_fj;
+      site.piece_it_fj += it_fj;
+      site.gpu_fj += static_cast<uint128_t>(site.gpu_uw) * dt128;
+      if (site.capped_gpus != 0) site.capped_gpu_ns += static_cast<uint128_t>(site.capped_gpus) * dt128;
+      site.piece_peak_it_uw = std::max(site.piece_peak_it_uw, site.it_uw);
+      if (interval > 0) {
+        site.sample_it_fj += it_fj;
+        site.sample_running_ns += static_cast<uint128_t>(site.running) * dt128;
+        site.sample_queued_ns += static_cast<uint128_t>(site.queued) * dt128;
+        if (site.busy_fraction_sum > 0.0) site.sample_busy_s += site.busy_fraction_sum * to_seconds(dt);
+      }
+      if (site.it_uw > site.over_budget_above_uw) {
         site.over_budget += dt;
         any_over = true;
       }
-      site.capped_gpu_ns += static_cast<uint128_t>(site.capped_gpus) * static_cast<uint128_t>(dt);
-      total_facility_w += facility_w;
-      total_it_w += it_w;
-      if (interval > 0) sample(site, t, b, fp);
+      total_it_uw += site.it_uw;
+      if (!one_site) total_facility_w += site.coefficients.at(static_cast<double>(site.it_uw) * 1e-6).facility_w();
     }
-    peak_facility_w_ = std::max(peak_facility_w_, total_facility_w);
-    summary_.peak_it_power_kw = std::max(summary_.peak_it_power_kw, total_it_w / 1000.0);
-    if (any_over) summary_.budget_exceeded_s += dt_s;
+    peak_total_it_uw_ = std::max(peak_total_it_uw_, total_it_uw);
+    if (!one_site) peak_facility_w_ = std::max(peak_facility_w_, total_facility_w);
+    if (any_over) summary_.budget_exceeded_s += to_seconds(dt);
     t = b;
+    if (t == sample_end_) {
+      flush_samples(t);
+      for (std::uint32_t i = 0; i < sites_.size(); ++i) {
+        emit_sample(i, sites_[i].sample_start);
+        sites_[i].sample_start = t;
+      }
+      sample_end_ = t + interval;
+    }
   }
 }
 
-void FacilityMeter::sample(SiteState& site, SimTime from, SimTime to, const FacilityPower& fp) {
-  const SiteConfig& c = *site.config;
-  const SimTime interval = config_.timeseries_interval;
-  const auto index = static_cast<std::uint32_t>(&site - sites_.data());
-  const double ambient_c = site.ambient_c;  // integrate() calls this within one segment
-  const double price = site.price_usd_per_kwh;
-  const double carbon = site.carbon_g_per_kwh;
-  const double utilization = c.replicas ? std::max(0.0, site.busy_fraction_sum) / c.replicas : 0.0;
-  SimTime a = from;
-  while (a < to) {
-    const SimTime window_end = site.sample_start + interval;
-    const SimTime b = std::min(to, window_end);
-    const double d = to_seconds(b - a);
+void FacilityMeter::flush_integrals(SimTime t) {
+  const SimTime span = t - piece_start_;
+  piece_start_ = t;
+  if (span <= 0) return;
+  const double span_s = to_seconds(span);
+  for (SiteState& site : sites_) {
+    const FacilityCoefficients& k = site.coefficients;
+    const double it_j = fj_to_j(site.piece_it_fj);
+    const double cooling_j = k.cooling_per_it * it_j + k.cooling_fixed_w * span_s;
+    const double other_j = k.other_per_it * it_j + k.other_fixed_w * span_s;
+    site.cooling_j += cooling_j;
+    site.other_j += other_j;
+    site.cost_it_usd += site.price_usd_per_kwh * it_j / kJoulesPerKwh;
+    site.cost_overhead_usd += site.price_usd_per_kwh * (cooling_j + other_j) / kJoulesPerKwh;
+    site.emissions_g += site.carbon_g_per_kwh * (it_j + cooling_j + other_j) / kJoulesPerKwh;
+    // Facility power rises with IT power, so the piece's peak is at its peak IT power.
+    const double peak_it_w = static_cast<double>(site.piece_peak_it_uw) * 1e-6;
+    const double peak_facility_w = k.at(peak_it_w).facility_w();
+    site.demand.add(t - span, t, it_j + cooling_j + other_j, peak_facility_w);
+    site.peak_it_w = std::max(site.peak_it_w, peak_it_w);
+    site.peak_facility_w = std::max(site.peak_facility_w, peak_facility_w);
+    if (sites_.size() == 1) peak_facility_w_ = std::max(peak_facility_w_, peak_facility_w);
+    site.piece_it_fj = 0;
+    site.piece_peak_it_uw = 0;
+  }
+}
+
+void FacilityMeter::flush_samples(SimTime t) {
+  const SimTime span = t - sample_piece_start_;
+  sample_piece_start_ = t;
+  if (span <= 0 || config_.timeseries_interval <= 0) return;
+  const double span_s = to_seconds(span);
+  for (SiteState& site : sites_) {
+    const SiteConfig& c = *site.config;
+    const FacilityCoefficients& k = site.coefficients;
+    const double it_j = fj_to_j(site.sample_it_fj);
     Sample& s = site.sample;
+    const double ambient_c = site.ambient_c;
+    const double price = site.price_usd_per_kwh;
+    const double carbon = site.carbon_g_per_kwh;
     if (s.covered == 0) {
       s.ambient_first = ambient_c;
       s.price_first = price;
@@ -285,21 +331,18 @@ void FacilityMeter::sample(SiteState& site, SimTime from, SimTime to, const Faci
     s.ambient_varies = s.ambient_varies || ambient_c != s.ambient_first;
     s.price_varies = s.price_varies || price != s.price_first;
     s.carbon_varies = s.carbon_varies || carbon != s.carbon_first;
-    s.it_j += fp.it_w * d;
-    s.cooling_j += fp.cooling_w * d;
-    s.other_j += fp.other_w * d;
-    s.ambient_cs += ambient_c * d;
-    s.price_s += price * d;
-    s.carbon_s += carbon * d;
-    s.util_s += utilization * d;
-    s.running_s += static_cast<double>(site.running) * d;
-    s.queued_s += static_cast<double>(site.queued) * d;
-    s.covered += b - a;
-    if (b == window_end) {
-      emit_sample(index, site.sample_start);
-      site.sample_start = window_end;
-    }
-    a = b;
+    s.it_j += it_j;
+    s.cooling_j += k.cooling_per_it * it_j + k.cooling_fixed_w * span_s;
+    s.other_j += k.other_per_it * it_j + k.other_fixed_w * span_s;
+    s.ambient_cs += ambient_c * span_s;
+    s.price_s += price * span_s;
+    s.carbon_s += carbon * span_s;
+    s.util_s += c.replicas ? site.sample_busy_s / c.replicas : 0.0;
+    s.running_s += static_cast<double>(site.sample_running_ns) * 1e-9;
+    s.queued_s += static_cast<double>(site.sample_queued_ns) * 1e-9;
+    s.covered += span;
+    site.sample_it_fj = site.sample_running_ns = site.sample_queued_ns = 0;
+    site.sample_busy_s = 0.0;
   }
 }
 
@@ -417,7 +460,10 @@ PowerSummary FacilityMeter::finish(SimTime end) {
   if (finished_) return summary_;
   finished_ = true;
   advance(end);
+  flush_integrals(last_);
+  flush_samples(last_);
   PowerSummary& p = summary_;
+  p.peak_it_power_kw = static_cast<double>(peak_total_it_uw_) * 1e-9;
   double it_j = 0, gpu_j = 0, cooling_j = 0, facility_j = 0, emissions_g = 0;
   uint128_t capped_ns = 0;  // GPU-nanoseconds overflow 64 bits for large, long runs
   std::uint64_t gpus = 0;

@@ -38,6 +38,16 @@ struct FacilityPower {
   double pue() const { return it_w > 0 ? facility_w() / it_w : 1.0; }
 };
 
+/// A site's facility power at one ambient temperature, affine in its IT power: cooling and other overhead are
+/// each linear in the heat load, which is linear in IT power. The facility meter integrates with it.
+struct FacilityCoefficients {
+  double cooling_per_it = 0.0, cooling_fixed_w = 0.0;  ///< cooling_w = cooling_per_it * it_w + cooling_fixed_w
+  double other_per_it = 0.0, other_fixed_w = 0.0;      ///< other_w = other_per_it * it_w + other_fixed_w
+  FacilityPower at(double it_w) const {
+    return FacilityPower{it_w, cooling_per_it * it_w + cooling_fixed_w, other_per_it * it_w + other_fixed_w};
+  }
+};
+
 /// Chiller coefficient of performance at an ambient temperature: carnot_fraction * T_chw / (T_cond - T_chw)
 /// in kelvin, T_cond = ambient + approach, at most cop_max.
 double chiller_cop(const ChillerSpec& chiller, double ambient_c);
@@ -45,7 +55,11 @@ double chiller_cop(const ChillerSpec& chiller, double ambient_c);
 /// Share of the heat load the mechanical chiller carries (1 - the economizer's share), in [0, 1].
 double chiller_load_share(const ChillerSpec& chiller, double ambient_c);
 
+/// The affine map from IT power to cooling and overhead at `ambient_c`.
+FacilityCoefficients facility_coefficients(const CoolingSpec& cooling, double ambient_c);
 /// Cooling and overhead of a site with `it_w` of IT load at `ambient_c`.
-FacilityPower facility_power(const CoolingSpec& cooling, double it_w, double ambient_c);
+inline FacilityPower facility_power(const CoolingSpec& cooling, double it_w, double ambient_c) {
+  return facility_coefficients(cooling, ambient_c).at(it_w);
+}
 
 }  // namespace infercost

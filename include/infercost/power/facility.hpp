@@ -219,13 +219,26 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
     // Time series (separate sums: sampling never touches the integrals above).
     Sample sample;
     SimTime sample_start = 0;
-    // The site's step series over the current segment (see segment_end_).
+    // The site's step series over the current segment (see segment_end_), facility power as a function of IT
+    // power there, and the IT power above which the facility power exceeds the budget.
     double ambient_c = 0, price_usd_per_kwh = 0, carbon_g_per_kwh = 0;
+    FacilityCoefficients coefficients;
+    std::int64_t over_budget_above_uw = std::numeric_limits<std::int64_t>::max();
+    // Exact integer areas since the integrals were last folded (at a segment boundary) and since the open
+    // sample was (at a segment or sample-window boundary): the floating-point sums see no other cuts.
+    uint128_t piece_it_fj = 0;
+    std::int64_t piece_peak_it_uw = 0;
+    uint128_t sample_it_fj = 0, sample_running_ns = 0, sample_queued_ns = 0;
+    double sample_busy_s = 0;              ///< integral of max(0, busy_fraction_sum), replica-seconds
   };
 
   void advance(SimTime to);
   void integrate(SimTime from, SimTime to);
-  void sample(SiteState& site, SimTime from, SimTime to, const FacilityPower& fp);
+  /// Folds every site's piece [piece_start_, t) into the integrals, at the segment's coefficients (t is a
+  /// segment boundary or the end).
+  void flush_integrals(SimTime t);
+  /// Folds [sample_piece_start_, t) into the open samples (t is a segment or sample-window boundary, or the end).
+  void flush_samples(SimTime t);
   /// Reads every site's ambient, price and carbon series at t and finds where the next one (or a demand
   /// window) changes: integrate() then needs no series lookups until segment_end_.
   void start_segment(SimTime t);
@@ -244,6 +257,10 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   SimTime last_ = 0;
   // [segment_start_, segment_end_): no site's series or demand window changes inside (empty at first).
   SimTime segment_start_ = 0, segment_end_ = 0;
+  SimTime piece_start_ = 0;                 ///< where the sites' current pieces began
+  SimTime sample_piece_start_ = 0;          ///< where the samples' current pieces began
+  SimTime sample_end_ = kTimeNever;         ///< end of the open time-series window
+  std::int64_t peak_total_it_uw_ = 0;       ///< all sites together
   double peak_facility_w_ = 0.0;
   bool finished_ = false;
   CsvTable timeseries_;
