@@ -18,6 +18,7 @@
 #include "infercost/serving/continuous_batching.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <tuple>
@@ -265,9 +266,13 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     ++decoder_count_;
     sum_x_ += d.x;
     count_residue(d.x, 1);
-    finish_heap_.push_back(Finish{d.target - d.gx, d.order, slot});
-    std::push_heap(finish_heap_.begin(), finish_heap_.end(), Later{});
-    next_finish_at_ = finish_heap_.front().at;
+    const std::int64_t at = d.target - d.gx;
+    if (at >= kMaxFinishAt || slot >= (1u << kSlotBits)) {
+      throw std::length_error("continuous_batching: decode counter or batch slot out of range");
+    }
+    finish_heap_.push_back((static_cast<std::uint64_t>(at) << kSlotBits) | slot);
+    std::push_heap(finish_heap_.begin(), finish_heap_.end(), std::greater<>{});
+    next_finish_at_ = finish_at(finish_heap_.front());
   }
 
   /// Removes a decoder (its heap entry is the caller's business); returns it.
@@ -787,11 +792,23 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     if (k > 0) {
       counter_ += k;
       ahead_ -= k;
+      finishing_.clear();
       while (next_finish_at_ <= counter_i()) {
-        std::pop_heap(finish_heap_.begin(), finish_heap_.end(), Later{});
-        const std::uint32_t slot = finish_heap_.back().slot;
+        std::pop_heap(finish_heap_.begin(), finish_heap_.end(), std::greater<>{});
+        finishing_.push_back(static_cast<std::uint32_t>(finish_heap_.back() & ((1u << kSlotBits) - 1)));
         finish_heap_.pop_back();
-        next_finish_at_ = finish_heap_.empty() ? kNoFinish : finish_heap_.front().at;
+        next_finish_at_ = finish_heap_.empty() ? kNoFinish : finish_at(finish_heap_.front());
+      }
+      if (finishing_.size() > 1) {
+        // The heap breaks ties by slot; completions go in (counter, admission) order.
+        std::sort(finishing_.begin(), finishing_.end(), [this](std::uint32_t a, std::uint32_t b) {
+          const Decoder& x = decoders_[a];
+          const Decoder& y = decoders_[b];
+          const std::int64_t ax = x.target - x.gx, ay = y.target - y.gx;
+          return ax != ay ? ax < ay : x.order < y.order;
+        });
+      }
+      for (const std::uint32_t slot : finishing_) {
         const Decoder d = decoders_[slot];
         credit(d.request, d.x, marks_[slot]);
         kv_.release(kv_.blocks_for(computed_of(d)));
@@ -931,16 +948,11 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
 
   void report() { ctx_.activity.on_activity(ctx_.index, ctx_.engine.now(), activity_); }
 
-  /// A decoder's completion: the decode counter value at which it has generated its target.
-  struct Finish {
-    std::int64_t at;
-    std::uint64_t order;
-    std::uint32_t slot;
-  };
-  /// Heap order (std::push_heap keeps the largest first): the earliest completion, then the oldest, on top.
-  struct Later {
-    bool operator()(const Finish& a, const Finish& b) const { return a.at != b.at ? a.at > b.at : a.order > b.order; }
-  };
+  /// A decoder's completion is one 8-byte heap key: the decode counter value at which it has generated its
+  /// target, above its slot (max_num_seqs is at most 10^6 < 2^20), so a pop touches few cache lines.
+  static constexpr unsigned kSlotBits = 20;
+  static constexpr std::int64_t kMaxFinishAt = std::int64_t{1} << (63 - kSlotBits);
+  static std::int64_t finish_at(std::uint64_t key) { return static_cast<std::int64_t>(key >> kSlotBits); }
 
   const ContinuousBatchingSettings& s_;
   const IterationPredictor& predictor_;
@@ -952,7 +964,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   std::vector<Decoder> decoders_;      ///< slots of the decoding pool
   std::vector<WorkMark> marks_;        ///< per slot: the pool's work sums when the decoder joined (or settled)
   std::vector<std::uint32_t> free_slots_;
-  std::vector<Finish> finish_heap_;    ///< one entry per decoder
+  std::vector<std::uint64_t> finish_heap_;  ///< min-heap of completion keys, one per decoder
+  std::vector<std::uint32_t> finishing_;    ///< reused by finish_step: slots completing in this step
   static constexpr std::int64_t kNoFinish = std::numeric_limits<std::int64_t>::max();
   std::int64_t next_finish_at_ = kNoFinish;  ///< the heap's top, kept here so a step that completes nothing
                                              ///< does not touch the heap
