@@ -47,6 +47,7 @@ class ContinuousBatchingConfig final : public ServingModelConfig {
 
  private:
   ContinuousBatchingSettings settings_;
+  IterationWorkModel work_;  ///< FLOPs and bytes of an iteration, shared by the replicas
   std::shared_ptr<const IterationPredictor> predictor_;
   std::shared_ptr<const WaitQueueConfig> queue_order_;
 };
