@@ -99,6 +99,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   void submit(Request& request) override {
     limit_lengths(request);
     queue_->push(request, ctx_.engine.now());
+    ++waiting_;
     queued_prompt_tokens_ += input_of(request);
     if (in_callbacks_) return;  // the step being finished schedules the next one
     if (step_ == StepKind::kNone) {
@@ -113,11 +114,11 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       schedule_end(step_start_ + wake, kWoken);
     }
     if (step_ == StepKind::kDecodeRun && run_iterations_ > 1) maybe_cut_run();
-    activity_.queued = static_cast<std::uint32_t>(queue_->size());
+    activity_.queued = waiting_;
     report();
   }
 
-  std::uint32_t outstanding() const override { return running_count() + static_cast<std::uint32_t>(queue_->size()); }
+  std::uint32_t outstanding() const override { return running_count() + waiting_; }
   double kv_load() const override { return kv_.occupancy(); }
 
   /// Predicted TTFT (docs/models-serving.md, "Predicted TTFT"): the rest of the iteration in flight (or the wake-up),
@@ -172,6 +173,9 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   static constexpr std::uint32_t kHistogramMaxBlock = 64;
 
   // ---- lengths -------------------------------------------------------------------------------------------------
+
+  /// The waiting queue's first request (null when none), without touching the queue when it is empty.
+  Request* front() { return waiting_ == 0 ? nullptr : queue_->front(); }
 
   std::uint32_t input_of(const Request& r) const { return std::min(r.input_tokens, s_.max_model_len - 1); }
 
@@ -415,10 +419,10 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
           return;
         }
       }
-      if (running_count() == 0 && queue_->empty()) break;
+      if (running_count() == 0 && waiting_ == 0) break;
       // Preemption emptied the batch: the next pass admits the preempted work again.
     }
-    if (running_count() != 0 || !queue_->empty()) {
+    if (running_count() != 0 || waiting_ != 0) {
       throw std::logic_error("continuous_batching: a step with work pending scheduled nothing");
     }
     activity_ = ReplicaActivity{};
@@ -451,7 +455,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// a rank, until it fits (docs/models-policy.md, "Priority by plan").
   void preempt_for_priority() {
     if (!may_outrank_) return;
-    Request* r = queue_->front();
+    Request* r = front();
     if (r == nullptr) return;
     const std::uint64_t need = kv_.blocks_for(prompt_of(*r)) + s_.watermark_blocks;
     if (running_count() < s_.max_num_seqs && need <= kv_.free()) return;
@@ -478,7 +482,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   std::uint32_t admit_waiting(std::uint64_t& budget) {
     const SimTime now = ctx_.engine.now();
     std::uint32_t admitted = 0;
-    while (Request* r = queue_->front()) {
+    while (Request* r = front()) {
       if (running_count() >= s_.max_num_seqs) break;
       std::uint32_t generated = 0;
       bool was_preempted = false;
@@ -500,6 +504,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
         break;
       }
       queue_->pop_front();
+      --waiting_;
       queued_prompt_tokens_ -= prompt;
       queue_->on_served(*r, prompt, 0);
       kv_.try_allocate(need);
@@ -571,6 +576,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     if (!resumed_) resumed_ = std::make_unique<std::unordered_map<std::uint64_t, std::uint32_t>>();
     (*resumed_)[seq.request->id] = seq.generated;
     queue_->requeue(*seq.request, ctx_.engine.now());
+    ++waiting_;
     queued_prompt_tokens_ += prompt_of(*seq.request);
   }
 
@@ -777,7 +783,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// Whether the waiting queue's first request could be admitted if the run stopped early, releasing `released`
   /// blocks.
   bool front_admissible_after(std::uint64_t released) {
-    Request* r = queue_->front();
+    Request* r = front();
     if (r == nullptr) return false;
     const std::uint64_t need = kv_.blocks_for(prompt_of(*r)) + s_.watermark_blocks;
     if (running_count() < s_.max_num_seqs && need <= kv_.free() + released) return true;
@@ -930,7 +936,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   void set_activity(GpuPhase phase, double duration_s, double busy_s, double flops_per_gpu, double bytes_per_gpu) {
     activity_.phase = phase;
     activity_.running = running_count();
-    activity_.queued = static_cast<std::uint32_t>(queue_->size());
+    activity_.queued = waiting_;
     const double d = std::max(duration_s, 1e-12);
     activity_.busy_fraction = std::clamp(busy_s / d, 0.0, 1.0);
     activity_.compute_fraction = std::clamp(flops_per_gpu / (d * s_.layout.peak_flops_per_s()), 0.0, 1.0);
@@ -990,6 +996,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   std::vector<std::uint32_t> residues_;  ///< decoders per x modulo the block size (empty for large blocks)
   std::vector<std::uint32_t> residue_prefix_;  ///< [i]: decoders in residue classes below i
   std::uint32_t decoder_count_ = 0;
+  std::uint32_t waiting_ = 0;          ///< queue_->size(), kept here: the queue is another object to fetch
   std::int64_t sum_x_ = 0;
   std::uint64_t counter_ = 0;          ///< decode iterations the pool has run since it was last empty
   std::uint64_t ahead_ = 0;            ///< tokens beyond computed every decoder holds KV slots for
