@@ -239,6 +239,10 @@ void Simulation::on_activity(std::uint32_t replica, SimTime now, const ReplicaAc
   for (ActivityObserver* o : observers_) o->on_activity(replica, now, activity);
 }
 
+void Simulation::on_queue_change(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) {
+  for (ActivityObserver* o : observers_) o->on_queue_change(replica, now, activity);
+}
+
 void Simulation::user_left(std::uint32_t user) { metrics_.on_user_left(user); }
 
 std::vector<std::uint64_t> Simulation::in_flight_per_user() const {

@@ -95,6 +95,24 @@ FacilityMeter::FacilityMeter(const PowerConfig& config, Engine& engine, std::uin
   }
 }
 
+void FacilityMeter::on_queue_change(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) {
+  ReplicaState& r = replicas_[replica];
+  const ReplicaActivity& was = r.activity;
+  if (activity.phase == was.phase && activity.running == was.running && activity.busy_fraction == was.busy_fraction &&
+      activity.compute_fraction == was.compute_fraction && activity.memory_bw_fraction == was.memory_bw_fraction &&
+      activity.kv_occupancy == was.kv_occupancy && !r.off && !r.off_pending && now < segment_end_ &&
+      now <= sample_end_) {
+    // An arrival at a busy replica (a third of all reports on a fleet): no power, node or utilization change,
+    // so nothing needs integrating up to now; only the queue's own area does.
+    SiteState& site = sites_[r.site];
+    settle_queued(site, now);
+    site.queued = site.queued - was.queued + activity.queued;
+    r.activity.queued = activity.queued;
+    return;
+  }
+  on_activity(replica, now, activity);
+}
+
 void FacilityMeter::on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) {
   advance(now);
   ReplicaState& r = replicas_[replica];
@@ -168,6 +186,7 @@ void FacilityMeter::apply(std::uint32_t replica, const ReplicaActivity& activity
   site.capped_gpus = site.capped_gpus - (r.capped ? g : 0) + (capped ? g : 0);
   site.busy_fraction_sum += activity.busy_fraction - r.activity.busy_fraction;
   site.running = site.running - r.activity.running + activity.running;
+  settle_queued(site, last_);
   site.queued = site.queued - r.activity.queued + activity.queued;
   const int busy_delta = static_cast<int>(busy) - static_cast<int>(r.busy);
   const int off_delta = static_cast<int>(off) - static_cast<int>(r.off);
@@ -258,7 +277,6 @@ void FacilityMeter::integrate(SimTime from, SimTime to) {
       if (interval > 0) {
         site.sample_it_fj += it_fj;
         site.sample_running_ns += static_cast<uint128_t>(site.running) * dt128;
-        site.sample_queued_ns += static_cast<uint128_t>(site.queued) * dt128;
         if (site.busy_fraction_sum > 0.0) site.sample_busy_s += site.busy_fraction_sum * to_seconds(dt);
       }
       if (site.it_uw > site.over_budget_above_uw) {
@@ -310,6 +328,11 @@ void FacilityMeter::flush_integrals(SimTime t) {
   }
 }
 
+void FacilityMeter::settle_queued(SiteState& site, SimTime t) {
+  site.sample_queued_ns += static_cast<uint128_t>(site.queued) * static_cast<uint128_t>(t - site.queued_since);
+  site.queued_since = t;
+}
+
 void FacilityMeter::flush_samples(SimTime t) {
   const SimTime span = t - sample_piece_start_;
   sample_piece_start_ = t;
@@ -339,6 +362,7 @@ void FacilityMeter::flush_samples(SimTime t) {
     s.carbon_s += carbon * span_s;
     s.util_s += c.replicas ? site.sample_busy_s / c.replicas : 0.0;
     s.running_s += static_cast<double>(site.sample_running_ns) * 1e-9;
+    settle_queued(site, t);
     s.queued_s += static_cast<double>(site.sample_queued_ns) * 1e-9;
     s.covered += span;
     site.sample_it_fj = site.sample_running_ns = site.sample_queued_ns = 0;

@@ -102,7 +102,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     ++waiting_;
     queued_prompt_tokens_ += input_of(request);
     if (in_callbacks_) return;  // the step being finished schedules the next one
-    if (step_ == StepKind::kNone) {
+    const bool was_idle = step_ == StepKind::kNone;
+    if (was_idle) {
       // Work on an idle replica waits for its GPUs to wake (docs/models-power.md, "Power-state transitions").
       const SimTime wake = ctx_.power ? ctx_.power->wake_delay(ctx_.index) : 0;
       if (wake <= 0) {
@@ -113,9 +114,13 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       step_start_ = ctx_.engine.now();
       schedule_end(step_start_ + wake, kWoken);
     }
-    if (step_ == StepKind::kDecodeRun && run_iterations_ > 1) maybe_cut_run();
     activity_.queued = waiting_;
-    report();
+    const bool cut = step_ == StepKind::kDecodeRun && run_iterations_ > 1 && maybe_cut_run();
+    if (was_idle || cut) {
+      report();  // waking GPUs, or a run cut short: more than the queue changed
+    } else {
+      ctx_.activity.on_queue_change(ctx_.index, ctx_.engine.now(), activity_);
+    }
   }
 
   std::uint32_t outstanding() const override { return running_count() + waiting_; }
@@ -765,19 +770,21 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
 
   /// An arrival during a run: if the waiting queue's first request could be admitted at the end of the iteration in
   /// progress, the run stops there (the iterations before it are unchanged).
-  void maybe_cut_run() {
+  /// Returns whether it cut the run (and so changed the activity).
+  bool maybe_cut_run() {
     const SimTime elapsed = ctx_.engine.now() - step_start_;
     const std::uint64_t done = iterations_done(elapsed);
     const std::uint64_t cut = (done >= 1 && run_offset(done) == elapsed) ? done : done + 1;
-    if (cut >= run_iterations_) return;
+    if (cut >= run_iterations_) return false;
     const std::uint64_t released = block_delta(cut, run_iterations_);
-    if (!front_admissible_after(released)) return;
+    if (!front_admissible_after(released)) return false;
     kv_.release(released);
     ahead_ = cut;
     ctx_.engine.cancel(pending_);
     run_iterations_ = cut;
     schedule_end(step_start_ + std::max<SimTime>(1, run_offset(cut)));
     set_run_activity(done, cut);
+    return true;
   }
 
   /// Whether the waiting queue's first request could be admitted if the run stopped early, releasing `released`

@@ -40,6 +40,8 @@ class CostAttribution final : public ActivityObserver, public WorkObserver {
                   const FacilityMeter* power);
 
   void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
+  /// A queue change leaves the replica's power, and so its open piece, as it was.
+  void on_queue_change(std::uint32_t, SimTime, const ReplicaActivity&) override {}
   WorkRates on_work(std::uint32_t replica, SimTime start, SimTime end, std::span<const WorkShare> shares,
                     const PooledWork& pooled) override;
   void on_pooled_work(const Request& request, double energy_j, double gpu_s) override;

@@ -118,6 +118,7 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
 
   // ActivityObserver: fans replica activity out to metrics and every added observer.
   void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
+  void on_queue_change(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
   /// Adds an observer of replica activity (power meters, time series); it must outlive the run.
   void add_activity_observer(ActivityObserver& observer) { observers_.push_back(&observer); }
 

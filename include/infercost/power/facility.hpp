@@ -121,6 +121,7 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
 
   // ActivityObserver
   void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
+  void on_queue_change(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
   // EventHandler: an idle replica's off_after expired.
   void on_event(Engine& engine, std::uint32_t kind, std::uint64_t data) override;
 
@@ -228,7 +229,9 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
     // sample was (at a segment or sample-window boundary): the floating-point sums see no other cuts.
     uint128_t piece_it_fj = 0;
     std::int64_t piece_peak_it_uw = 0;
-    uint128_t sample_it_fj = 0, sample_running_ns = 0, sample_queued_ns = 0;
+    uint128_t sample_it_fj = 0, sample_running_ns = 0;
+    uint128_t sample_queued_ns = 0;        ///< up to queued_since (settle_queued): the queue changes alone
+    SimTime queued_since = 0;
     double sample_busy_s = 0;              ///< integral of max(0, busy_fraction_sum), replica-seconds
   };
 
@@ -239,6 +242,8 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   void flush_integrals(SimTime t);
   /// Folds [sample_piece_start_, t) into the open samples (t is a segment or sample-window boundary, or the end).
   void flush_samples(SimTime t);
+  /// Adds the site's queue length times the time since queued_since to the open sample's queue area.
+  void settle_queued(SiteState& site, SimTime t);
   /// Reads every site's ambient, price and carbon series at t and finds where the next one (or a demand
   /// window) changes: integrate() then needs no series lookups until segment_end_.
   void start_segment(SimTime t);

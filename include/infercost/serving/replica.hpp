@@ -45,6 +45,11 @@ class ActivityObserver {
   virtual ~ActivityObserver() = default;
   /// Called whenever a replica's activity changes; the new state holds from `now` until the next call.
   virtual void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) = 0;
+  /// Called instead of on_activity when only `activity.queued` changed (a request arrived at a replica in the
+  /// middle of a step); by default it is any change.
+  virtual void on_queue_change(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) {
+    on_activity(replica, now, activity);
+  }
 };
 
 /// A request's share of a replica's work over a span of time, relative to the other shares of the same report.
