@@ -64,7 +64,8 @@ class HoldHandler final : public EventHandler {
 }  // namespace
 
 std::vector<std::string> hold_queue_designs() {
-  return {"binary_heap", "quaternary_heap", "packed_heap", "radix2_heap", "radix16_heap", "radix64_heap"};
+  return {"binary_heap", "quaternary_heap", "packed_heap", "radix2_heap", "radix16_heap", "radix64_heap",
+          "radix64_wide_heap"};
 }
 
 HoldResult hold_queue(const std::string& queue, std::uint64_t pending, std::uint64_t events, std::uint64_t seed) {
@@ -74,6 +75,7 @@ HoldResult hold_queue(const std::string& queue, std::uint64_t pending, std::uint
   if (queue == "radix2_heap") return hold_on<RadixQueue<1>>("radix2_heap", pending, events, seed);
   if (queue == "radix16_heap") return hold_on<RadixQueue<4>>("radix16_heap", pending, events, seed);
   if (queue == "radix64_heap") return hold_on<RadixQueue<6>>("radix64_heap", pending, events, seed);
+  if (queue == "radix64_wide_heap") return hold_on<RadixHeapQueue>("radix64_wide_heap", pending, events, seed);
   throw std::invalid_argument("unknown queue '" + queue + "'");
 }
 

@@ -22,15 +22,27 @@ using namespace infercost;
 
 namespace {
 
+// Radix layouts besides the engine's (RadixHeapQueue): other near and wide digit widths.
+using Radix64Wide4096 = RadixQueue<6, 12>;
+using Radix16Wide512 = RadixQueue<4, 9>;
+using Radix2Wide128 = RadixQueue<1, 7>;
+
 // A delay from a mixture that stresses each design: exact ties (now, and at a few times in later 64 ns
 // blocks, so that batches of equal times form before newer events join them), tiny steps, block- and
-// level-crossing gaps, and gaps near the top of the time range.
+// level-crossing gaps, times next to the next multiple of a power of two (a digit boundary of some level,
+// whatever the digit widths), and gaps near the top of the time range.
 SimTime random_delay(RandomStream& rng, SimTime now) {
   const std::uint64_t pick = rng.uniform_int(100);
   if (pick < 20) return 0;
   if (pick < 40) return static_cast<SimTime>(rng.uniform_int(64));
   if (pick < 55) return static_cast<SimTime>(64 * (1 + rng.uniform_int(3)) + rng.uniform_int(2));
-  if (pick < 80) return static_cast<SimTime>(rng.uniform_int(5000));
+  if (pick < 72) return static_cast<SimTime>(rng.uniform_int(5000));
+  if (pick < 80) {
+    const unsigned k = 1 + static_cast<unsigned>(rng.uniform_int(rng.uniform_int(2) == 0 ? 24 : 62));
+    const std::uint64_t boundary = ((static_cast<std::uint64_t>(now) >> k) + 1) << k;  // at most 2^63
+    const std::uint64_t t = boundary - 1 + rng.uniform_int(3);
+    return static_cast<SimTime>(std::min<std::uint64_t>(t, kTimeNever)) - now;
+  }
   if (pick < 95) return static_cast<SimTime>(rng.uniform_int(std::uint64_t{1} << 40));
   const SimTime room = kTimeNever - now;
   return room <= 0 ? 0 : static_cast<SimTime>(rng.uniform_int(static_cast<std::uint64_t>(room) / 1024 + 1));
@@ -99,12 +111,12 @@ void differential(std::uint64_t seed, std::uint64_t operations) {
 
 TEMPLATE_TEST_CASE("every queue design pops in (time, insertion) order like a reference map", "[engine]",
                    BinaryHeapQueue, QuaternaryHeapQueue, PackedHeapQueue, RadixQueue<1>, RadixQueue<4>,
-                   RadixQueue<6>) {
+                   RadixQueue<6>, RadixHeapQueue, Radix64Wide4096, Radix16Wide512, Radix2Wide128) {
   for (std::uint64_t seed : {1u, 2u}) differential<TestType>(seed, 80000);
 }
 
 TEMPLATE_TEST_CASE("queues keep FIFO order among many equal times", "[engine]", BinaryHeapQueue, QuaternaryHeapQueue,
-                   PackedHeapQueue, RadixQueue<1>, RadixQueue<6>) {
+                   PackedHeapQueue, RadixQueue<1>, RadixQueue<6>, RadixHeapQueue) {
   TestType q;
   // 5000 events at t = 7 interleaved with later ones, then more at t = 7 after popping has begun.
   std::uint64_t seq = 0;
@@ -129,6 +141,96 @@ TEMPLATE_TEST_CASE("queues keep FIFO order among many equal times", "[engine]", 
     last_seq = e.seq();
   }
   REQUIRE(q.top().time == 1000);
+}
+
+namespace {
+
+// A queue checked against the reference at every pop and peek.
+template <class Queue>
+struct Checked {
+  Queue q;
+  std::map<std::pair<SimTime, std::uint64_t>, Event> ref;
+  std::uint64_t seq = 0;
+
+  void push(SimTime t, int copies = 1) {
+    for (int i = 0; i < copies; ++i, ++seq) {
+      const Event e{t, Event::tag_of(seq), seq};
+      q.push(e);
+      ref.emplace(std::make_pair(t, seq), e);
+    }
+  }
+  SimTime pop() {
+    const Event& expected = ref.begin()->second;
+    REQUIRE_FAST(q.top_time() == expected.time);
+    REQUIRE_FAST(q.top().tag == expected.tag);
+    const Event e = q.pop();
+    REQUIRE_FAST(e.time == expected.time);
+    REQUIRE_FAST(e.tag == expected.tag);
+    ref.erase(ref.begin());
+    REQUIRE_FAST(q.size() == ref.size());
+    return e.time;
+  }
+  void drain() {
+    while (!ref.empty()) pop();
+    REQUIRE(q.empty());
+  }
+};
+
+// Around 2^k for every k: from time 0, and again once the last popped time is just below the boundary, so
+// that the same times fall in buckets of different levels; ties and bursts of more than one block at one
+// time, pushed before and after popping starts.
+template <class Queue>
+void boundaries() {
+  for (unsigned k = 1; k <= 62; ++k) {
+    Checked<Queue> c;
+    const SimTime b = SimTime{1} << k;
+    const SimTime next = k == 62 ? kTimeNever : 2 * b;
+    c.push(b - 1, 2);
+    c.push(b);
+    c.push(b + 1);
+    c.push(b, 40);
+    c.push(next - 1);
+    c.push(next);
+    c.push(b + b / 2);
+    REQUIRE(c.pop() == b - 1);
+    c.push(b - 1);  // the front, after the one still pending at b - 1
+    c.push(b, 3);
+    c.push(next - 1, 35);
+    REQUIRE(c.pop() == b - 1);
+    REQUIRE(c.pop() == b - 1);
+    REQUIRE(c.pop() == b);  // b is the last popped time now
+    c.push(b, 2);
+    c.push(next);
+    c.push(b + 1, 33);
+    c.push(kTimeNever);
+    c.drain();
+  }
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("radix queues keep order at the digit boundaries of every level", "[engine]", RadixQueue<1>,
+                   RadixQueue<4>, RadixQueue<6>, RadixHeapQueue, Radix64Wide4096, Radix16Wide512,
+                   Radix2Wide128) {
+  boundaries<TestType>();
+}
+
+TEST_CASE("the radix queue keeps one far event in place and turns it into a chain on the next", "[engine]") {
+  // Far events alone in their bucket pop without a block; a second event at the same time, or a burst,
+  // must still pop after the first, and peeks must see the one in place.
+  Checked<RadixHeapQueue> c;
+  for (int round = 0; round < 3; ++round) {
+    const SimTime base = c.ref.empty() ? 0 : c.ref.rbegin()->first.first;
+    for (SimTime gap : {SimTime{5'000}, SimTime{1} << 20, SimTime{1} << 30, SimTime{1} << 40}) c.push(base + gap);
+    c.pop();
+    c.push(base + (SimTime{1} << 20));
+    c.push(base + (SimTime{1} << 30), 70);
+    std::size_t seen = 0;
+    c.q.for_each([&](const Event&) { ++seen; });
+    REQUIRE(seen == c.ref.size());
+    while (c.ref.size() > 1) c.pop();
+  }
+  c.drain();
 }
 
 TEST_CASE("the radix queue handles the extremes of the time range", "[engine]") {

@@ -13,8 +13,9 @@ namespace infercost {
 /// Runs events in (time, insertion) order and keeps a fingerprint of every processed event.
 class Engine {
  public:
-  /// A 64-way radix heap: 4-9x the event rate of the binary and 4-ary heaps on the hold model, about 24 bytes
-  /// per pending event (docs/performance.md). It needs monotone times, which schedule_at enforces.
+  /// A radix heap, 64-way in the near future and 1024-way above: 4-9x the event rate of the binary and 4-ary
+  /// heaps on the hold model, about 24 bytes per pending event (docs/performance.md). It needs monotone
+  /// times, which schedule_at enforces.
   using Queue = RadixHeapQueue;
 
   /// Current simulated time in nanoseconds.
