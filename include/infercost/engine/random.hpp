@@ -119,41 +119,32 @@ class RandomStream {
   };
   static inline const ExponentialZiggurat kExponentialZiggurat{};
 
+  /// The rare exponential ziggurat cases: x from layer i fell outside its inner rectangle.
   [[gnu::noinline]] double exponential_edge(unsigned i, double x) {
-    for (;;) {
-      // The tail beyond r is r plus a fresh exponential (memorylessness).
-      if (i == 0) return kExponentialZiggurat.x[1] - std::log(uniform_open0());
-      const double y =
-          kExponentialZiggurat.f[i] + uniform() * (kExponentialZiggurat.f[i + 1] - kExponentialZiggurat.f[i]);
-      if (y < std::exp(-x)) return x;
-      const std::uint64_t bits = next_u64();
-      i = static_cast<unsigned>(bits & 0xff);
-      x = static_cast<double>(bits >> 11) * 0x1.0p-53 * kExponentialZiggurat.x[i];
-      if (x < kExponentialZiggurat.x[i + 1]) return x;
-    }
+    // The tail beyond r is r plus a fresh exponential (memorylessness).
+    if (i == 0) return kExponentialZiggurat.x[1] - std::log(uniform_open0());
+    // A wedge: accept x when a uniform height in the layer falls under the density, else draw afresh.
+    const double y =
+        kExponentialZiggurat.f[i] + uniform() * (kExponentialZiggurat.f[i + 1] - kExponentialZiggurat.f[i]);
+    return y < std::exp(-x) ? x : standard_exponential();
   }
 
-  /// The rare ziggurat cases: x from layer i fell outside its inner rectangle.
+  /// The rare normal ziggurat cases: x from layer i fell outside its inner rectangle.
   [[gnu::noinline]] double normal_edge(unsigned i, double x) {
-    for (;;) {
-      if (i == 0) {
-        // The tail beyond r (Marsaglia 1964): r + a with a ~ Exp(r), accepted with probability exp(-a^2 / 2).
-        const double r = kNormalZiggurat.x[1];
-        double a, b;
-        do {
-          a = -std::log(uniform_open0()) / r;
-          b = -std::log(uniform_open0());
-        } while (b + b < a * a);
-        return x < 0 ? -(r + a) : r + a;
-      }
-      // A wedge: accept x when a uniform height in the layer falls under the density.
-      const double y = kNormalZiggurat.f[i] + uniform() * (kNormalZiggurat.f[i + 1] - kNormalZiggurat.f[i]);
-      if (y < std::exp(-0.5 * x * x)) return x;
-      const std::uint64_t bits = next_u64();
-      i = static_cast<unsigned>(bits & 0xff);
-      x = static_cast<double>(static_cast<std::int64_t>(bits) >> 11) * 0x1.0p-52 * kNormalZiggurat.x[i];
-      if (std::fabs(x) < kNormalZiggurat.x[i + 1]) return x;
+    if (i == 0) {
+      // The tail beyond r (Marsaglia 1964): r + a with a ~ Exp(r), accepted with probability exp(-a^2 / 2).
+      const double r = kNormalZiggurat.x[1];
+      double a, b;
+      do {
+        a = -std::log(uniform_open0()) / r;
+        b = -std::log(uniform_open0());
+      } while (b + b < a * a);
+      return x < 0 ? -(r + a) : r + a;
     }
+    // A wedge: accept x when a uniform height in the layer falls under the density, else draw afresh (about 1%
+    // of draws).
+    const double y = kNormalZiggurat.f[i] + uniform() * (kNormalZiggurat.f[i + 1] - kNormalZiggurat.f[i]);
+    return y < std::exp(-0.5 * x * x) ? x : normal();
   }
 
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
