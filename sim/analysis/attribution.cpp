@@ -49,7 +49,9 @@ void CostAttribution::on_activity(std::uint32_t replica, SimTime now, const Repl
     r.power_w = power_->gpu_power_w(replica) * gpus_per_replica_;
     // A wake-up's energy is an impulse before any work: nobody's.
     const std::uint64_t wakes = power_->wakes(replica);
-    unattributed_energy_j_ += static_cast<double>(wakes - r.wakes) * power_->replica_wake_energy_j();
+    if (wakes != r.wakes) {
+      unattributed_energy_j_ += static_cast<double>(wakes - r.wakes) * power_->replica_wake_energy_j();
+    }
     r.wakes = wakes;
   }
 }

@@ -46,8 +46,10 @@ class LognormalLength final : public LengthDistribution {
   LognormalLength(double median, double p90, std::uint32_t min, std::uint32_t max)
       : mu_(std::log(median)), sigma_(std::log(p90 / median) / kZ90), min_(min), max_(max) {}
   std::uint32_t sample(RandomStream& rng) const override {
-    const double x = std::round(rng.lognormal(mu_, sigma_));
-    return static_cast<std::uint32_t>(std::clamp(x, static_cast<double>(min_), static_cast<double>(max_)));
+    // Clamping to the integer bounds before rounding half up gives std::round's result without a libm call.
+    const double x = std::clamp(rng.lognormal(mu_, sigma_), static_cast<double>(min_), static_cast<double>(max_));
+    const auto whole = static_cast<std::uint32_t>(x);
+    return x - static_cast<double>(whole) >= 0.5 ? whole + 1 : whole;
   }
   /// Mean before rounding and clamping (clamping at the default bounds moves it by far less than a token).
   double mean() const override { return std::exp(mu_ + 0.5 * sigma_ * sigma_); }
