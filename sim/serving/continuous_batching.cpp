@@ -207,7 +207,6 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// Sum over decoders of blocks_for(computed + to) - blocks_for(computed + from), for to >= from.
   std::uint64_t block_delta(std::uint64_t from, std::uint64_t to) const {
     if (to <= from || decoder_count_ == 0) return 0;
-    const std::uint64_t b = kv_.block_size();
     if (residues_.empty()) {
       std::uint64_t total = 0;
       for (const Decoder& d : decoders_) {
@@ -218,20 +217,20 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       return total;
     }
     // With c = q b + rho and t = qt b + rt: blocks_for(c + t) = q + qt + (0, 1 or 2 as rho + rt is 0, <= b, > b).
-    const std::uint64_t q_from = from / b, q_to = to / b;
-    return decoder_count_ * (q_to - q_from) + carry_blocks(to % b) - carry_blocks(from % b);
+    const std::uint64_t q_from = kv_.whole_blocks(from), q_to = kv_.whole_blocks(to);
+    return decoder_count_ * (q_to - q_from) + carry_blocks(kv_.within_block(to)) - carry_blocks(kv_.within_block(from));
   }
 
   /// Sum over decoders of (0, 1 or 2 as rho + rt is 0, <= b, > b), rho their computed tokens modulo the block size:
   /// every decoder counts 1, less those with rho = 0 when rt = 0, plus those with rho > b - rt.
   std::uint64_t carry_blocks(std::uint64_t rt) const {
     const std::uint64_t b = kv_.block_size();
-    const std::uint64_t shift = counter_ % b;  // rho = (r + shift) mod b for residue class r
-    if (rt == 0) return decoder_count_ - residues_[(b - shift) % b];
+    const std::uint64_t shift = kv_.within_block(counter_);  // rho = (r + shift) mod b for residue class r
+    if (rt == 0) return decoder_count_ - residues_[kv_.within_block(b - shift)];
     // rho in [b - rt + 1, b - 1]: r in that range less shift, cyclically.
     const std::uint64_t len = rt - 1;
     if (len == 0) return decoder_count_;
-    const std::uint64_t lo = (b - rt + 1 + b - shift) % b;
+    const std::uint64_t lo = kv_.within_block(b - rt + 1 + b - shift);
     return decoder_count_ + residues_in(lo, len);
   }
 

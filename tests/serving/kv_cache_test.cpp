@@ -42,3 +42,17 @@ TEST_CASE("a paged KV cache allocates whole blocks, all or nothing", "[serving]"
   CHECK(kv.free() == 10);
   CHECK_THROWS(kv.release(1));
 }
+
+TEST_CASE("block arithmetic by shift and mask equals division for powers of two, and division otherwise",
+          "[serving]") {
+  for (const std::uint32_t block : {1u, 2u, 3u, 7u, 16u, 24u, 64u, 100u, 128u, 4096u}) {
+    const PagedKvCache kv(10, block);
+    for (std::uint64_t tokens : {0ull, 1ull, 15ull, 16ull, 17ull, 63ull, 64ull, 65ull, 1000ull, 123457ull,
+                                 (1ull << 40) + 5ull, ~0ull - 4096ull}) {
+      INFO("block " << block << ", tokens " << tokens);
+      CHECK(kv.whole_blocks(tokens) == tokens / block);
+      CHECK(kv.within_block(tokens) == tokens % block);
+      CHECK(kv.blocks_for(tokens) == (tokens + block - 1) / block);
+    }
+  }
+}

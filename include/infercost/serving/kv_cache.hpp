@@ -3,6 +3,7 @@
 // activation reserve is cut into fixed-size blocks of `block_size` tokens; a sequence holds ceil(tokens / block_size)
 // blocks. A block spans every GPU of the replica (each holds its tensor-parallel heads of its pipeline stage's layers),
 // so capacity is set by the most loaded GPU.
+#include <bit>
 #include <cstdint>
 
 #include "infercost/serving/iteration.hpp"
@@ -34,9 +35,18 @@ double default_activation_reserve_bytes(const ReplicaLayout& layout, std::uint32
 class PagedKvCache {
  public:
   PagedKvCache(std::uint64_t blocks, std::uint32_t block_size_tokens)
-      : total_(blocks), block_size_(block_size_tokens) {}
+      : total_(blocks),
+        block_size_(block_size_tokens),
+        pow2_(block_size_tokens != 0 && (block_size_tokens & (block_size_tokens - 1)) == 0),
+        shift_(static_cast<std::uint8_t>(pow2_ ? std::countr_zero(block_size_tokens) : 0)) {}
   /// Blocks needed to hold `tokens` tokens.
-  std::uint64_t blocks_for(std::uint64_t tokens) const { return (tokens + block_size_ - 1) / block_size_; }
+  std::uint64_t blocks_for(std::uint64_t tokens) const { return whole_blocks(tokens + block_size_ - 1); }
+  /// tokens / block_size and tokens % block_size. Block math runs on every step, and a power-of-two block size
+  /// (vLLM's are) makes them a shift and a mask instead of 64-bit divisions.
+  std::uint64_t whole_blocks(std::uint64_t tokens) const { return pow2_ ? tokens >> shift_ : tokens / block_size_; }
+  std::uint64_t within_block(std::uint64_t tokens) const {
+    return pow2_ ? tokens & (block_size_ - 1) : tokens % block_size_;
+  }
   std::uint64_t total() const { return total_; }
   std::uint64_t used() const { return used_; }
   std::uint64_t free() const { return total_ - used_; }
@@ -52,6 +62,8 @@ class PagedKvCache {
   std::uint64_t total_;
   std::uint64_t used_ = 0;
   std::uint32_t block_size_;
+  bool pow2_;
+  std::uint8_t shift_;
 };
 
 }  // namespace infercost
