@@ -1,8 +1,6 @@
 #include "infercost/analysis/stats.hpp"
 
 #include <algorithm>
-#include <bit>
-#include <cstdint>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -109,35 +107,7 @@ QuantileSketch::QuantileSketch(double relative_accuracy, std::size_t exact_limit
   }
 }
 
-namespace {
-
-/// ln x for a finite normal x > 0, within 1e-12 absolute: x = m 2^e with m in [sqrt(1/2), sqrt(2)), and
-/// ln m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.172, summed to s^13 (the next term is below 5e-13).
-double log_within_1e12(double x) {
-  const auto bits = std::bit_cast<std::uint64_t>(x);
-  int e = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
-  double m = std::bit_cast<double>((bits & 0x000f'ffff'ffff'ffffULL) | 0x3ff0'0000'0000'0000ULL);
-  if (m > 1.4142135623730951) {
-    m *= 0.5;
-    ++e;
-  }
-  const double s = (m - 1.0) / (m + 1.0), z = s * s;
-  const double series =
-      1.0 + z * (1.0 / 3 + z * (1.0 / 5 + z * (1.0 / 7 + z * (1.0 / 9 + z * (1.0 / 11 + z * (1.0 / 13))))));
-  return static_cast<double>(e) * 0.6931471805599453 + 2.0 * s * series;
-}
-
-}  // namespace
-
 std::int64_t QuantileSketch::key_of(double magnitude) const {
-  // The key is ceil(log(magnitude) / log(gamma)) as libm computes it. A polynomial logarithm gives the same
-  // ceiling unless its quotient lies within 1e-9 of an integer (both quotients are within 1e-10 of the exact
-  // one for any double): only then is libm's log called. About 2e-9 of values take that path.
-  const double y = log_within_1e12(magnitude) * inv_log_gamma_;
-  auto below = static_cast<std::int64_t>(y);  // |y| < 72,000: exact, toward zero
-  if (static_cast<double>(below) > y) --below;
-  const double frac = y - static_cast<double>(below);
-  if (frac > 1e-9 && frac < 1.0 - 1e-9) return below + 1;
   return static_cast<std::int64_t>(std::ceil(std::log(magnitude) * inv_log_gamma_));
 }
 

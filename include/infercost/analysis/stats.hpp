@@ -75,9 +75,6 @@ class QuantileSketch {
   double relative_accuracy() const { return alpha_; }
   /// Whether values are still kept exactly.
   bool exact() const { return !sketching_; }
-  /// The bucket of a magnitude in [kMinIndexable, DBL_MAX]: ceil(log(magnitude) / log(gamma)), the quotient as
-  /// libm's log gives it.
-  std::int64_t key_of(double magnitude) const;
   /// Bytes held (vectors' capacity plus the object).
   std::size_t memory_bytes() const;
   /// Exact state as bytes and back (the relative accuracy and exact limit are saved too).
@@ -91,6 +88,7 @@ class QuantileSketch {
     std::int64_t offset = 0;
     void add(std::int64_t key, std::uint64_t n);
   };
+  std::int64_t key_of(double magnitude) const;
   double value_of(std::int64_t key) const;
   void add_to_sketch(double x, std::uint64_t n);
   void start_sketching();
