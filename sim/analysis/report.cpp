@@ -143,7 +143,7 @@ void write_run_outputs(const std::filesystem::path& dir, const Scenario& scenari
     if (scenario.power->timeseries_interval > 0) timeseries = power->timeseries_table().to_string();
     sites = power->sites_table().to_string();
   }
-  const std::string users = users_table(scenario, sim.metrics(), info, sim.attribution()).to_string();
+  const std::string users = users_csv(scenario, sim.metrics(), info, sim.attribution());
   const std::string plans = plans_table(scenario, sim.metrics(), info, sim.attribution()).to_string();
   const std::string classes = classes_table(scenario, sim.metrics(), info, sim.attribution()).to_string();
   write_file_atomic(dir / "summary.csv", summary);
@@ -175,7 +175,7 @@ void write_run_outputs(const std::filesystem::path& dir, const Scenario& scenari
   const RunInfo& info = result.info;
   const std::string summary = summary_table(scenario, m, info).to_string();
   const std::string json = run_json(scenario, info);
-  const std::string users = users_table(scenario, m, info, result.usage).to_string();
+  const std::string users = users_csv(scenario, m, info, result.usage);
   const std::string plans = plans_table(scenario, m, info, result.usage).to_string();
   const std::string classes = classes_table(scenario, m, info, result.usage).to_string();
   const std::string replicas = replicas_table(scenario, m, info).to_string();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
+#include <string>
 
 #include "infercost/power/tariff.hpp"
 
@@ -123,23 +125,63 @@ double prorated_revenue_usd(double price_usd_per_month, SimTime duration) {
   return price_usd_per_month * to_seconds(duration) / kMonthSeconds;
 }
 
-CsvTable users_table(const Scenario& scenario, const Metrics& m, const RunInfo& info, const std::vector<UserUsage>& usage) {
-  CsvTable t({"user_id", "class", "plan", "requests_submitted", "requests_completed", "requests_rejected",
-              "requests_abandoned", "input_tokens", "output_tokens", "gpu_s", "energy_kwh", "cost_usd",
-              "cost_marginal_usd", "revenue_usd", "margin_usd", "times_throttled"});
+namespace {
+
+const std::vector<std::string> kUserColumns{
+    "user_id",     "class",         "plan",         "requests_submitted", "requests_completed", "requests_rejected",
+    "requests_abandoned", "input_tokens", "output_tokens", "gpu_s", "energy_kwh", "cost_usd", "cost_marginal_usd",
+    "revenue_usd", "margin_usd",   "times_throttled"};
+
+/// Calls emit(row) for every user, in user order; one row's cells are reused for the next.
+template <class Emit>
+void user_rows(const Scenario& scenario, const Metrics& m, const RunInfo& info, const std::vector<UserUsage>& usage,
+               Emit&& emit) {
   const auto classes = class_of_users(scenario);
   const auto i64 = [](auto v) { return static_cast<std::int64_t>(v); };
+  std::vector<CsvCell> row(kUserColumns.size());
   for (std::size_t u = 0; u < m.users.size(); ++u) {
     const UserCounters& c = m.users[u];
     const UserClassConfig& cls = scenario.classes[classes[u]];
     const UserCost cost = info.attribution.users.empty() ? UserCost{} : info.attribution.users[u];
     const double revenue = prorated_revenue_usd(scenario.plans[cls.plan].price_usd_per_month, info.end_time);
-    t.add_row({i64(u), cls.name, scenario.plans[cls.plan].name, i64(c.submitted), i64(c.completed), i64(c.rejected),
-               i64(c.abandoned), i64(c.input_tokens), i64(c.output_tokens), usage[u].gpu_s,
-               usage[u].energy_j / kJoulesPerKwh, cost.fully_loaded_usd, cost.marginal_usd, revenue,
-               revenue - cost.fully_loaded_usd, i64(c.throttled)});
+    row[0] = i64(u);
+    row[1] = cls.name;
+    row[2] = scenario.plans[cls.plan].name;
+    row[3] = i64(c.submitted);
+    row[4] = i64(c.completed);
+    row[5] = i64(c.rejected);
+    row[6] = i64(c.abandoned);
+    row[7] = i64(c.input_tokens);
+    row[8] = i64(c.output_tokens);
+    row[9] = usage[u].gpu_s;
+    row[10] = usage[u].energy_j / kJoulesPerKwh;
+    row[11] = cost.fully_loaded_usd;
+    row[12] = cost.marginal_usd;
+    row[13] = revenue;
+    row[14] = revenue - cost.fully_loaded_usd;
+    row[15] = i64(c.throttled);
+    emit(std::span<const CsvCell>(row));
   }
+}
+
+}  // namespace
+
+CsvTable users_table(const Scenario& scenario, const Metrics& m, const RunInfo& info, const std::vector<UserUsage>& usage) {
+  CsvTable t(kUserColumns);
+  user_rows(scenario, m, info, usage,
+            [&](std::span<const CsvCell> row) { t.add_row(std::vector<CsvCell>(row.begin(), row.end())); });
   return t;
+}
+
+std::string users_csv(const Scenario& scenario, const Metrics& m, const RunInfo& info,
+                      const std::vector<UserUsage>& usage) {
+  CsvText text(kUserColumns);
+  user_rows(scenario, m, info, usage, [&](std::span<const CsvCell> row) { text.add_row(row); });
+  return text.take();
+}
+
+std::string users_csv(const Scenario& scenario, const Metrics& m, const RunInfo& info, const CostAttribution& usage) {
+  return users_csv(scenario, m, info, usage.usage());
 }
 
 CsvTable plans_table(const Scenario& scenario, const Metrics& m, const RunInfo& info, const std::vector<UserUsage>& usage) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -35,20 +36,31 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& con
   }
 }
 
-std::string format_csv_cell(const CsvCell& cell) {
-  if (const auto* i = std::get_if<std::int64_t>(&cell)) return fmt::format("{}", *i);
+void append_csv_cell(std::string& out, const CsvCell& cell) {
+  if (const auto* i = std::get_if<std::int64_t>(&cell)) {
+    fmt::format_to(std::back_inserter(out), "{}", *i);
+    return;
+  }
   if (const auto* d = std::get_if<double>(&cell)) {
-    if (std::isnan(*d)) return "";
-    return fmt::format("{}", *d);
+    if (!std::isnan(*d)) fmt::format_to(std::back_inserter(out), "{}", *d);
+    return;
   }
   const std::string& s = std::get<std::string>(cell);
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
+  if (s.find_first_of(",\"\n\r") == std::string::npos) {
+    out += s;
+    return;
+  }
+  out += '"';
   for (char c : s) {
     if (c == '"') out += '"';
     out += c;
   }
   out += '"';
+}
+
+std::string format_csv_cell(const CsvCell& cell) {
+  std::string out;
+  append_csv_cell(out, cell);
   return out;
 }
 
@@ -60,20 +72,28 @@ void CsvTable::add_row(std::vector<CsvCell> row) {
 }
 
 std::string CsvTable::to_string() const {
-  std::string out;
-  for (std::size_t i = 0; i < header_.size(); ++i) {
-    if (i) out += ',';
-    out += format_csv_cell(header_[i]);
+  CsvText text(header_);
+  for (const auto& row : rows_) text.add_row(row);
+  return text.take();
+}
+
+CsvText::CsvText(const std::vector<std::string>& header) : columns_(header.size()) {
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (i) out_ += ',';
+    append_csv_cell(out_, header[i]);
   }
-  out += '\n';
-  for (const auto& row : rows_) {
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (i) out += ',';
-      out += format_csv_cell(row[i]);
-    }
-    out += '\n';
+  out_ += '\n';
+}
+
+void CsvText::add_row(std::span<const CsvCell> row) {
+  if (row.size() != columns_) {
+    throw std::logic_error(fmt::format("CSV row has {} cells, header has {}", row.size(), columns_));
   }
-  return out;
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    if (i) out_ += ',';
+    append_csv_cell(out_, row[i]);
+  }
+  out_ += '\n';
 }
 
 std::string json_quote(const std::string& s) {

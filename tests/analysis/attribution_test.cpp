@@ -83,4 +83,6 @@ TEST_CASE("attribution: a hand-built two-user case", "[analysis][attribution]") 
   const double revenue = 30.0 * 100.0 / kMonthSeconds;
   CHECK(std::get<double>(users.data()[1][13]) == Approx(revenue));
   CHECK(std::get<double>(users.data()[1][14]) == Approx(revenue - a.users[1].fully_loaded_usd));
+  // What a run writes (row by row) is the table's text.
+  CHECK(users_csv(s, sim.metrics(), info, sim.attribution()) == users.to_string());
 }

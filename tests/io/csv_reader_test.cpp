@@ -81,6 +81,13 @@ TEST_CASE("what CsvTable writes, CsvDocument reads back exactly", "[io][csv]") {
   CHECK_FALSE(doc.optional_number(2, 2));
   CHECK(doc.number(3, 2) == 123456789.125);
   CHECK(doc.number(3, 0) == 4);
+  // Text written row by row is the same bytes; a row of the wrong width is refused.
+  CsvText text(t.header());
+  for (const auto& row : t.data()) text.add_row(row);
+  CHECK(text.text() == t.to_string());
+  CHECK(text.text().rfind("id,label,value_usd\n1,\"a,b\",0.1\n", 0) == 0);
+  const std::vector<CsvCell> short_row{std::int64_t{5}};
+  CHECK_THROWS_AS(text.add_row(short_row), std::logic_error);
 }
 
 TEST_CASE("numbers: signs, exponents, blanks, inf; junk is refused", "[io][csv]") {

@@ -3,6 +3,7 @@
 // (users.csv, plans.csv, classes.csv; columns in docs/outputs.md, attribution rule in docs/attribution.md).
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "infercost/analysis/metrics.hpp"
@@ -36,6 +37,11 @@ double prorated_revenue_usd(double price_usd_per_month, SimTime duration);
 
 /// users.csv: one row per user.
 CsvTable users_table(const Scenario& scenario, const Metrics& metrics, const RunInfo& info, const CostAttribution& usage);
+/// users.csv as text, written row by row (what the run writes: a million users' cells would take 640 MB).
+std::string users_csv(const Scenario& scenario, const Metrics& metrics, const RunInfo& info,
+                      const CostAttribution& usage);
+std::string users_csv(const Scenario& scenario, const Metrics& metrics, const RunInfo& info,
+                      const std::vector<UserUsage>& usage);
 /// plans.csv: one row per plan (distribution of cost per user, share of users who cost more than they pay).
 CsvTable plans_table(const Scenario& scenario, const Metrics& metrics, const RunInfo& info, const CostAttribution& usage);
 /// classes.csv: one row per user class.
