@@ -42,7 +42,7 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed, const SiteS
   for (std::uint32_t i = 0; i < scenario.replicas; ++i) {
     replicas_.push_back(scenario.serving->make_replica(
         ReplicaContext{engine_, *this, *this, streams_.stream("replica", first_replica + i), i, attribution_.get(),
-                       power_.get(), queue_order_.get()}));
+                       power_.get(), queue_order_.get(), &replica_scratch_}));
     replica_ptrs_.push_back(replicas_.back().get());
   }
   router_ = scenario.router->make_router(slice ? streams_.stream("router", slice->site) : streams_.stream("router"));

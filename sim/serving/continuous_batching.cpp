@@ -81,7 +81,10 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
         queue_(std::move(queue)),
         ctx_(context),
         kv_(settings.kv.blocks, settings.kv.block_size_tokens),
-        work_(work) {
+        work_(work),
+        scratch_(context.scratch),
+        own_scratch_(context.scratch ? nullptr : std::make_unique<ReplicaScratch>()) {
+    if (scratch_ == nullptr) scratch_ = own_scratch_.get();
     weight_bytes_per_gpu_ = work_(BatchShape{}).weight_bytes_per_gpu;
     BatchShape one_token;
     one_token.context_tokens = 1;
@@ -801,41 +804,47 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
 
   void finish_step() {
     const SimTime now = ctx_.engine.now();
+    // The buffers are the simulation's: a step may only end between other steps' events, never inside one.
+    if (scratch_->in_use) throw std::logic_error("continuous_batching: a step ended inside another step's callbacks");
+    scratch_->in_use = true;
     report_work(now);
     const std::uint64_t k = pool_decodes_ ? run_iterations_ : 0;  // tokens each decoder gained
     if (counts_service_) count_service(k);
-    completed_.clear();
-    first_tokens_.clear();
+    auto& completed = scratch_->completed;
+    auto& first_tokens = scratch_->first_tokens;
+    completed.clear();
+    first_tokens.clear();
     if (k > 0) {
       counter_ += k;
       ahead_ -= k;
-      finishing_.clear();
+      auto& finishing = scratch_->slots;
+      finishing.clear();
       while (next_finish_at_ <= counter_i()) {
         std::pop_heap(finish_heap_.begin(), finish_heap_.end(), std::greater<>{});
-        finishing_.push_back(static_cast<std::uint32_t>(finish_heap_.back() & ((1u << kSlotBits) - 1)));
+        finishing.push_back(static_cast<std::uint32_t>(finish_heap_.back() & ((1u << kSlotBits) - 1)));
         finish_heap_.pop_back();
         next_finish_at_ = finish_heap_.empty() ? kNoFinish : finish_at(finish_heap_.front());
       }
-      if (finishing_.size() > 1) {
+      if (finishing.size() > 1) {
         // The heap breaks ties by slot; completions go in (counter, admission) order.
-        std::sort(finishing_.begin(), finishing_.end(), [this](std::uint32_t a, std::uint32_t b) {
+        std::sort(finishing.begin(), finishing.end(), [this](std::uint32_t a, std::uint32_t b) {
           const Decoder& x = decoders_[a];
           const Decoder& y = decoders_[b];
           const std::int64_t ax = x.target - x.gx, ay = y.target - y.gx;
           return ax != ay ? ax < ay : x.order < y.order;
         });
       }
-      for (const std::uint32_t slot : finishing_) {
+      for (const std::uint32_t slot : finishing) {
         const Decoder d = decoders_[slot];
         credit(d.request, d.x, marks_[slot]);
         kv_.release(kv_.blocks_for(computed_of(d)));
-        completed_.emplace_back(d.order, d.request);
+        completed.emplace_back(d.order, d.request);
         remove_decoder(slot);
       }
     }
     pool_decodes_ = false;
     std::size_t keep = 0;
-    const std::size_t decoder_completions = completed_.size();
+    const std::size_t decoder_completions = completed.size();
     for (std::size_t i = 0; i < prefilling_.size(); ++i) {
       Sequence seq = prefilling_[i];
       if (seq.chunk > 0) {
@@ -846,28 +855,29 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
           // The iteration that finishes the prompt samples the next token.
           seq.decoding = true;
           ++seq.generated;
-          if (seq.generated == 1) first_tokens_.push_back(seq.request);
+          if (seq.generated == 1) first_tokens.push_back(seq.request);
         }
       }
       if (!seq.decoding) {
         prefilling_[keep++] = seq;
       } else if (seq.generated >= seq.target) {
         kv_.release(seq.blocks);
-        completed_.emplace_back(seq.order, seq.request);
+        completed.emplace_back(seq.order, seq.request);
       } else {
         add_decoder(seq, acc_);  // its blocks are blocks_for(computed): ahead_ is 0 after a step
       }
     }
     prefilling_.resize(keep);
-    if (decoder_completions > 0 && decoder_completions < completed_.size()) {
-      std::sort(completed_.begin(), completed_.end());  // callbacks in batch order, as vLLM returns outputs
+    if (decoder_completions > 0 && decoder_completions < completed.size()) {
+      std::sort(completed.begin(), completed.end());  // callbacks in batch order, as vLLM returns outputs
     }
     step_ = StepKind::kNone;
     // Listeners may submit new requests here (closed loops); they queue until schedule_next below.
     in_callbacks_ = true;
-    for (Request* r : first_tokens_) ctx_.listener.on_first_token(*r, now);
-    for (const auto& [order, r] : completed_) ctx_.listener.on_completed(*r, now);
+    for (Request* r : first_tokens) ctx_.listener.on_first_token(*r, now);
+    for (const auto& [order, r] : completed) ctx_.listener.on_completed(*r, now);
     in_callbacks_ = false;
+    scratch_->in_use = false;
     schedule_next();
   }
 
@@ -896,7 +906,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// that expression with c = x + N (N the decode counter), i.e. base + slope·x, reported as a pool.
   void report_work(SimTime end) {
     if (ctx_.work == nullptr || end <= step_start_) return;
-    shares_.clear();
+    auto& shares = scratch_->shares;
+    shares.clear();
     const double per_flop_s = 1.0 / s_.layout.peak_flops_per_s();
     const double per_byte_s = 1.0 / s_.layout.gpu.memory_bandwidth_bytes_per_s;
     for (const Sequence& seq : prefilling_) {
@@ -914,7 +925,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
         add_prefill_chunk(chunk, seq.computed, seq.chunk);
         flops = work_(chunk).flops_per_gpu;
       }
-      shares_.push_back(WorkShare{seq.request, flops * per_flop_s});
+      shares.push_back(WorkShare{seq.request, flops * per_flop_s});
     }
     PooledWork pooled;
     if (pool_decodes_ && decoder_count_ > 0) {
@@ -927,8 +938,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       pooled.members = decoder_count_;
       pooled.sum_x = static_cast<double>(sum_x_);
     }
-    if (shares_.empty() && pooled.pool == nullptr) return;
-    const WorkRates rates = ctx_.work->on_work(ctx_.index, step_start_, end, shares_, pooled);
+    if (shares.empty() && pooled.pool == nullptr) return;
+    const WorkRates rates = ctx_.work->on_work(ctx_.index, step_start_, end, shares, pooled);
     if (pooled.pool != nullptr) {
       acc_.energy += static_cast<long double>(rates.energy_j_per_share) * pooled.base;
       acc_.energy_slope += static_cast<long double>(rates.energy_j_per_share) * pooled.slope;
@@ -993,7 +1004,6 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   std::vector<WorkMark> marks_;        ///< per slot: the pool's work sums when the decoder joined (or settled)
   std::vector<std::uint32_t> free_slots_;
   std::vector<std::uint64_t> finish_heap_;  ///< min-heap of completion keys, one per decoder
-  std::vector<std::uint32_t> finishing_;    ///< reused by finish_step: slots completing in this step
   static constexpr std::int64_t kNoFinish = std::numeric_limits<std::int64_t>::max();
   std::int64_t next_finish_at_ = kNoFinish;  ///< the heap's top, kept here so a step that completes nothing
                                              ///< does not touch the heap
@@ -1009,8 +1019,6 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   bool pool_decodes_ = false;          ///< the step in flight decodes the pool
   std::uint64_t next_order_ = 0;
   WorkMark acc_;                       ///< the pool's work sums so far
-  std::vector<std::pair<std::uint64_t, Request*>> completed_;  ///< reused by finish_step
-  std::vector<Request*> first_tokens_;                          ///< reused by finish_step
   /// Preempted request id -> tokens it had generated; allocated at the first preemption (a pointer keeps the
   /// replica, every line of which an event touches, a line shorter).
   std::unique_ptr<std::unordered_map<std::uint64_t, std::uint32_t>> resumed_;
@@ -1030,7 +1038,9 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   bool in_callbacks_ = false;
   double weight_bytes_per_gpu_ = 0.0;        ///< weights streamed once per iteration, bytes
   double kv_bytes_per_token_per_gpu_ = 0.0;  ///< KV bytes one context token reads per iteration, bytes
-  std::vector<WorkShare> shares_;            ///< reused by report_work
+  /// The simulation's shared buffers (ReplicaContext::scratch), or own_scratch_ when it has none.
+  ReplicaScratch* scratch_;
+  std::unique_ptr<ReplicaScratch> own_scratch_;
 };
 
 }  // namespace

@@ -141,6 +141,7 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   std::unique_ptr<FacilityMeter> power_;
   std::unique_ptr<CostAttribution> attribution_;
   std::unique_ptr<WaitQueueConfig> queue_order_;  ///< the active policy set's queue order (null: the serving one)
+  ReplicaScratch replica_scratch_;  ///< buffers the replicas share within an event
   std::unique_ptr<TtftPredictor> ttft_;           ///< predicted TTFT for admission (null: the model has none)
   std::vector<std::unique_ptr<TrafficSource>> sources_;
   std::vector<std::uint32_t> user_class_of_;   ///< class index of each user

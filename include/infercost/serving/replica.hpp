@@ -6,6 +6,8 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "infercost/core/request.hpp"
 #include "infercost/engine/engine.hpp"
@@ -109,6 +111,16 @@ class PowerGovernor {
 };
 
 /// What a replica needs from the simulation.
+/// Buffers a replica fills and empties within one of its events. A simulation keeps one set for all its replicas:
+/// in a fleet, a buffer per replica is a cold cache line at nearly every step, a shared one stays in cache.
+struct ReplicaScratch {
+  std::vector<std::pair<std::uint64_t, Request*>> completed;  ///< (batch order, request) finishing in a step
+  std::vector<Request*> first_tokens;                          ///< requests whose first token a step produced
+  std::vector<WorkShare> shares;                               ///< a step's work shares
+  std::vector<std::uint32_t> slots;                            ///< slots of decoders finishing in a step
+  bool in_use = false;                                         ///< a replica is between filling and emptying them
+};
+
 struct ReplicaContext {
   Engine& engine;
   RequestListener& listener;
@@ -118,6 +130,7 @@ struct ReplicaContext {
   WorkObserver* work = nullptr; ///< where to report work spans (may be null)
   const PowerGovernor* power = nullptr;          ///< power caps and wake-ups (may be null: no cap, always awake)
   const WaitQueueConfig* queue_order = nullptr;  ///< overrides the serving model's queue order (the policy set's)
+  ReplicaScratch* scratch = nullptr;  ///< shared buffers, used within one event at a time (null: the replica's own)
 };
 
 /// One model instance serving requests.
