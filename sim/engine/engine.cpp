@@ -46,10 +46,19 @@ void Engine::drain(SimTime end_time) {
     if (queue_.top_time() > end_time) break;  // a peek that commits nothing
     const Event e = queue_.pop();
     if (!cancelled_.empty() && take_cancelled(e.seq())) continue;
+    const SimTime before = now_;
+    const std::uint64_t fingerprint_before = fingerprint_;
     now_ = e.time;
     ++processed_;
     fingerprint_ = mix(fingerprint_ ^ static_cast<std::uint64_t>(e.time) ^ (std::uint64_t{e.kind()} << 56) ^ draws_);
     handlers_[e.slot()]->on_event(*this, e.kind(), e.data);
+    if (ignored_) [[unlikely]] {
+      // As if cancelled: the handler did nothing with it.
+      ignored_ = false;
+      now_ = before;
+      fingerprint_ = fingerprint_before;
+      --processed_;
+    }
   }
 }
 

@@ -160,7 +160,11 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   }
   std::uint32_t gpus() const override { return s_.layout.gpus(); }
 
-  void on_event(Engine&, std::uint32_t kind, std::uint64_t) override {
+  void on_event(Engine& engine, std::uint32_t kind, std::uint64_t generation) override {
+    if (generation != generation_) {
+      engine.ignore_current();  // the end of a run since cut short (maybe_cut_run)
+      return;
+    }
     if (kind == kWoken) {
       schedule_next();
     } else if (kind == kStepEnd) {
@@ -712,7 +716,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
 
   void schedule_end(SimTime end, std::uint32_t kind = kStepEnd) {
     step_end_ = end;
-    pending_ = ctx_.engine.schedule_at(end, *this, kind, 0);
+    ctx_.engine.schedule_at(end, *this, kind, generation_);
   }
 
   /// The power cap's slowdown of the work just set in activity_, read afresh for every step because a policy may
@@ -782,7 +786,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     if (!front_admissible_after(released)) return false;
     kv_.release(released);
     ahead_ = cut;
-    ctx_.engine.cancel(pending_);
+    ++generation_;  // the run's first end event, still queued, is now ignored when it comes
     run_iterations_ = cut;
     schedule_end(step_start_ + std::max<SimTime>(1, run_offset(cut)));
     set_run_activity(done, cut);
@@ -982,6 +986,9 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   static constexpr std::int64_t kMaxFinishAt = std::int64_t{1} << (63 - kSlotBits);
   static std::int64_t finish_at(std::uint64_t key) { return static_cast<std::int64_t>(key >> kSlotBits); }
 
+  /// Tags the pending step-end event; a cut run's superseded end carries an older one. First, to share the
+  /// vtable pointer's cache line: a superseded end touches nothing else.
+  std::uint64_t generation_ = 0;
   const ContinuousBatchingSettings& s_;
   const IterationPredictor& predictor_;
   std::unique_ptr<WaitQueue> queue_;
@@ -1026,7 +1033,6 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   std::uint64_t run_iterations_ = 0;
   SimTime step_start_ = 0;
   SimTime step_end_ = 0;
-  EventId pending_{};
   DecodeSeries series_;
   BatchShape run_shape_;   ///< iteration 0 of the run in flight
   BatchShape run_next_;    ///< its iteration 1

@@ -91,6 +91,42 @@ TEST_CASE("engine cancellation", "[engine]") {
   (void)d;
 }
 
+TEST_CASE("an event its handler ignores counts as cancelled: not processed, not hashed, no time", "[engine]") {
+  // Two engines see the same schedule; in one, the event at t = 25 is cancelled, in the other its handler
+  // ignores it (a superseded end, recognised by its data). Everything observable must agree.
+  struct Ignorer : EventHandler {
+    std::vector<SimTime> seen;
+    void on_event(Engine& engine, std::uint32_t, std::uint64_t data) override {
+      if (data == 99) {
+        engine.ignore_current();
+        return;
+      }
+      seen.push_back(engine.now());
+      if (data == 1) engine.schedule_in(5, *this, 2, 2);  // follow-ups keep both engines busy
+    }
+  };
+  Engine cancelling, ignoring;
+  Ignorer a, b;
+  for (Engine* e : {&cancelling, &ignoring}) {
+    Ignorer& h = e == &cancelling ? a : b;
+    e->schedule_at(10, h, 0, 1);
+    const EventId stale = e->schedule_at(25, h, 1, 99);
+    e->schedule_at(20, h, 0, 3);
+    if (e == &cancelling) e->cancel(stale);
+  }
+  REQUIRE(cancelling.run() == 3);
+  REQUIRE(ignoring.run() == 3);
+  CHECK(a.seen == b.seen);
+  CHECK(b.seen == std::vector<SimTime>{10, 15, 20});
+  CHECK(ignoring.events_processed() == cancelling.events_processed());
+  CHECK(ignoring.fingerprint() == cancelling.fingerprint());
+  CHECK(ignoring.now() == 20);  // not 25: the ignored event did not move time
+  // run_until counts only what was processed, and an ignored last event leaves time at end_time as usual.
+  ignoring.schedule_at(40, b, 0, 99);
+  CHECK(ignoring.run_until(50) == 0);
+  CHECK(ignoring.now() == 50);
+}
+
 TEST_CASE("engine cancellation stays exact across purges of stale cancellations", "[engine]") {
   Engine engine;
   Recorder r;
