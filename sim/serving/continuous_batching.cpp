@@ -52,8 +52,9 @@ struct Sequence {
 };
 
 /// A decoding sequence. Every decoding sequence gains one token per decode iteration, so its counts are kept as
-/// offsets from the replica's decode counter and a step costs O(1) per batch, not per sequence.
-struct Decoder {
+/// offsets from the replica's decode counter and a step costs O(1) per batch, not per sequence. One cache line
+/// each (48 bytes would make every other one straddle two).
+struct alignas(64) Decoder {
   Request* request = nullptr;  ///< null: a free slot
   std::uint64_t order = 0;
   std::int64_t x = 0;          ///< computed tokens minus the decode counter
@@ -63,8 +64,8 @@ struct Decoder {
 };
 
 /// Per-unit-share sums of the pool's spans (WorkRates times base and slope), long double because a member's credit
-/// is a difference of two such sums.
-struct WorkMark {
+/// is a difference of two such sums. One cache line each.
+struct alignas(64) WorkMark {
   long double energy = 0, energy_slope = 0, gpu = 0, gpu_slope = 0;
 };
 
