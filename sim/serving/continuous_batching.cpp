@@ -95,7 +95,6 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     may_outrank_ = queue_->may_outrank();
     counts_service_ = queue_->counts_service();
     if (kv_.block_size() <= kHistogramMaxBlock) {
-      residues_.assign(kv_.block_size(), 0);
       residue_prefix_.assign(kv_.block_size() + 1, 0);
     }
   }
@@ -215,7 +214,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// Sum over decoders of blocks_for(computed + to) - blocks_for(computed + from), for to >= from.
   std::uint64_t block_delta(std::uint64_t from, std::uint64_t to) const {
     if (to <= from || decoder_count_ == 0) return 0;
-    if (residues_.empty()) {
+    if (residue_prefix_.empty()) {
       std::uint64_t total = 0;
       for (const Decoder& d : decoders_) {
         if (d.request == nullptr) continue;
@@ -234,7 +233,10 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   std::uint64_t carry_blocks(std::uint64_t rt) const {
     const std::uint64_t b = kv_.block_size();
     const std::uint64_t shift = kv_.within_block(counter_);  // rho = (r + shift) mod b for residue class r
-    if (rt == 0) return decoder_count_ - residues_[kv_.within_block(b - shift)];
+    if (rt == 0) {
+      const std::uint64_t r = kv_.within_block(b - shift);
+      return decoder_count_ - (residue_prefix_[r + 1] - residue_prefix_[r]);
+    }
     // rho in [b - rt + 1, b - 1]: r in that range less shift, cyclically.
     const std::uint64_t len = rt - 1;
     if (len == 0) return decoder_count_;
@@ -251,9 +253,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
 
   /// Counts a decoder in (delta = 1) or out of (delta = -1) its residue class.
   void count_residue(std::int64_t x, int delta) {
-    if (residues_.empty()) return;
+    if (residue_prefix_.empty()) return;
     const std::size_t r = residue_of(x);
-    residues_[r] += static_cast<std::uint32_t>(delta);
     for (std::size_t j = r + 1; j < residue_prefix_.size(); ++j) residue_prefix_[j] += static_cast<std::uint32_t>(delta);
   }
 
@@ -346,7 +347,6 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     free_slots_.clear();
     finish_heap_.clear();
     next_finish_at_ = kNoFinish;
-    std::fill(residues_.begin(), residues_.end(), 0);
     std::fill(residue_prefix_.begin(), residue_prefix_.end(), 0);
     decoder_count_ = 0;
     sum_x_ = 0;
@@ -1017,8 +1017,9 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
                                              ///< does not touch the heap
   bool may_outrank_ = false;                 ///< queue_->may_outrank(), fixed for the queue's life
   bool counts_service_ = false;              ///< queue_->counts_service()
-  std::vector<std::uint32_t> residues_;  ///< decoders per x modulo the block size (empty for large blocks)
-  std::vector<std::uint32_t> residue_prefix_;  ///< [i]: decoders in residue classes below i
+  /// [i]: decoders whose x modulo the block size is below i (empty for large blocks); one array, not a histogram
+  /// and its prefix sums, so that adding a decoder touches one line less.
+  std::vector<std::uint32_t> residue_prefix_;
   std::uint32_t decoder_count_ = 0;
   std::uint32_t waiting_ = 0;          ///< queue_->size(), kept here: the queue is another object to fetch
   std::int64_t sum_x_ = 0;
