@@ -56,7 +56,7 @@ struct Sequence {
 /// each (48 bytes would make every other one straddle two).
 struct alignas(64) Decoder {
   Request* request = nullptr;  ///< null: a free slot
-  std::uint64_t order = 0;
+  std::uint64_t order = 0;     ///< admission order; in a free slot, the next free slot
   std::int64_t x = 0;          ///< computed tokens minus the decode counter
   std::int64_t gx = 0;         ///< generated tokens minus the decode counter
   std::uint32_t target = 0;
@@ -265,9 +265,9 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// accrual starts.
   void add_decoder(const Sequence& seq, const WorkMark& mark) {
     std::uint32_t slot;
-    if (!free_slots_.empty()) {
-      slot = free_slots_.back();
-      free_slots_.pop_back();
+    if (free_head_ != kNoSlot) {
+      slot = free_head_;
+      free_head_ = static_cast<std::uint32_t>(decoders_[slot].order);
     } else {
       slot = static_cast<std::uint32_t>(decoders_.size());
       decoders_.emplace_back();
@@ -300,7 +300,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     sum_x_ -= d.x;
     count_residue(d.x, -1);
     decoders_[slot].request = nullptr;
-    free_slots_.push_back(slot);
+    decoders_[slot].order = free_head_;  // a free slot's order links the free list
+    free_head_ = slot;
     if (decoder_count_ == 0) {
       // An empty pool restarts its counter, which keeps the offsets small.
       counter_ = 0;
@@ -344,7 +345,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     prefilling_.clear();
     decoders_.clear();
     marks_.clear();
-    free_slots_.clear();
+    free_head_ = kNoSlot;
     finish_heap_.clear();
     next_finish_at_ = kNoFinish;
     std::fill(residue_prefix_.begin(), residue_prefix_.end(), 0);
@@ -1010,7 +1011,10 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   std::vector<Sequence> prefilling_;   ///< admitted, prompt not done, in admission order
   std::vector<Decoder> decoders_;      ///< slots of the decoding pool
   std::vector<WorkMark> marks_;        ///< per slot: the pool's work sums when the decoder joined (or settled)
-  std::vector<std::uint32_t> free_slots_;
+  /// Free decoder slots, the last freed first, linked through their `order` (a vector of them would be one more
+  /// line to touch per decoder added or removed).
+  static constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
+  std::uint32_t free_head_ = kNoSlot;
   std::vector<std::uint64_t> finish_heap_;  ///< min-heap of completion keys, one per decoder
   static constexpr std::int64_t kNoFinish = std::numeric_limits<std::int64_t>::max();
   std::int64_t next_finish_at_ = kNoFinish;  ///< the heap's top, kept here so a step that completes nothing
