@@ -2,6 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <deque>
+#include <vector>
+
+#include "infercost/engine/random.hpp"
+
 using namespace infercost;
 
 TEST_CASE("fifo admits in arrival order and resumes preempted requests first", "[serving]") {
@@ -24,6 +29,38 @@ TEST_CASE("fifo admits in arrival order and resumes preempted requests first", "
   q->pop_front();
   CHECK(q->front() == &b);
   q->pop_front();
+  CHECK(q->empty());
+}
+
+TEST_CASE("fifo behaves as a double-ended queue through growth and wrap-around", "[serving]") {
+  Registry<WaitQueueConfig> reg("queue order");
+  register_queue_orders(reg);
+  auto q = reg.create(ConfigNode::load_string("type: fifo", "<test>"))->make_queue();
+  std::vector<Request> requests(5000);
+  std::deque<Request*> model;
+  RandomStream rng(11);
+  std::size_t next = 0;
+  for (int step = 0; step < 20000; ++step) {
+    const std::uint64_t op = rng.uniform_int(10);
+    if (op < 5 && next < requests.size()) {
+      q->push(requests[next], 0);
+      model.push_back(&requests[next++]);
+    } else if (op < 6 && next < requests.size()) {
+      q->requeue(requests[next], 0);
+      model.push_front(&requests[next++]);
+    } else if (!model.empty()) {
+      REQUIRE(q->front() == model.front());
+      q->pop_front();
+      model.pop_front();
+    }
+    REQUIRE(q->size() == model.size());
+    REQUIRE(q->front() == (model.empty() ? nullptr : model.front()));
+  }
+  while (!model.empty()) {
+    REQUIRE(q->front() == model.front());
+    q->pop_front();
+    model.pop_front();
+  }
   CHECK(q->empty());
 }
 
