@@ -288,9 +288,45 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     if (at >= kMaxFinishAt || slot >= (1u << kSlotBits)) {
       throw std::length_error("continuous_batching: decode counter or batch slot out of range");
     }
-    finish_heap_.push_back((static_cast<std::uint64_t>(at) << kSlotBits) | slot);
-    std::push_heap(finish_heap_.begin(), finish_heap_.end(), std::greater<>{});
+    heap_push((static_cast<std::uint64_t>(at) << kSlotBits) | slot);
     next_finish_at_ = finish_at(finish_heap_.front());
+  }
+
+  // The completion keys form a 4-ary min-heap (children of i at 4i+1..4i+4): half a binary heap's depth, and
+  // siblings share a cache line, so a pop touches about half the lines. Keys are unique (slot in the low bits),
+  // so pops come in the same order as from any heap.
+  void heap_push(std::uint64_t key) {
+    std::vector<std::uint64_t>& h = finish_heap_;
+    std::size_t i = h.size();
+    h.push_back(key);
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / 4;
+      if (h[parent] <= key) break;
+      h[i] = h[parent];
+      i = parent;
+    }
+    h[i] = key;
+  }
+  /// Removes the smallest key.
+  void heap_pop() {
+    std::vector<std::uint64_t>& h = finish_heap_;
+    const std::uint64_t last = h.back();
+    h.pop_back();
+    const std::size_t n = h.size();
+    if (n == 0) return;
+    std::size_t i = 0;
+    for (;;) {
+      const std::size_t first = 4 * i + 1;
+      if (first >= n) break;
+      std::size_t least = first;
+      for (std::size_t c = first + 1; c < std::min(first + 4, n); ++c) {
+        if (h[c] < h[least]) least = c;
+      }
+      if (h[least] >= last) break;
+      h[i] = h[least];
+      i = least;
+    }
+    h[i] = last;
   }
 
   /// Removes a decoder (its heap entry is the caller's business); returns it.
@@ -826,9 +862,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       auto& finishing = scratch_->slots;
       finishing.clear();
       while (next_finish_at_ <= counter_i()) {
-        std::pop_heap(finish_heap_.begin(), finish_heap_.end(), std::greater<>{});
-        finishing.push_back(static_cast<std::uint32_t>(finish_heap_.back() & ((1u << kSlotBits) - 1)));
-        finish_heap_.pop_back();
+        finishing.push_back(static_cast<std::uint32_t>(finish_heap_.front() & ((1u << kSlotBits) - 1)));
+        heap_pop();
         next_finish_at_ = finish_heap_.empty() ? kNoFinish : finish_at(finish_heap_.front());
       }
       if (finishing.size() > 1) {
@@ -1015,7 +1050,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// line to touch per decoder added or removed).
   static constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
   std::uint32_t free_head_ = kNoSlot;
-  std::vector<std::uint64_t> finish_heap_;  ///< min-heap of completion keys, one per decoder
+  std::vector<std::uint64_t> finish_heap_;  ///< 4-ary min-heap of completion keys, one per decoder (heap_push)
   static constexpr std::int64_t kNoFinish = std::numeric_limits<std::int64_t>::max();
   std::int64_t next_finish_at_ = kNoFinish;  ///< the heap's top, kept here so a step that completes nothing
                                              ///< does not touch the heap
