@@ -55,7 +55,6 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed, const SiteS
   policy_ = scenario.policy->make_policy(AdmissionContext{&streams_, replica_ptrs_, ttft_.get(), power_.get()});
 
   std::uint32_t first_user = 0;
-  user_class_of_.reserve(scenario.total_users());
   for (std::uint32_t ci = 0; ci < scenario.classes.size(); ++ci) {
     const auto& c = scenario.classes[ci];
     UserClassInfo info{c.name, ci, first_user, c.users, c.plan, c.input_tokens.get(), c.output_tokens.get(),
@@ -69,7 +68,6 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed, const SiteS
     sources_.push_back(info.users == 0 ? nullptr
                                        : c.arrival->make_source(info, TrafficContext{engine_, *this, streams_,
                                                                                      scenario.duration}));
-    user_class_of_.insert(user_class_of_.end(), c.users, ci);
     first_user += c.users;
   }
 }
@@ -128,14 +126,15 @@ std::uint32_t Simulation::take_slot() {
   return static_cast<std::uint32_t>(pool_.size() - 1);
 }
 
-Request& Simulation::create_request(std::uint32_t user, std::uint32_t input_tokens, std::uint32_t output_tokens) {
+Request& Simulation::create_request(std::uint32_t user, std::uint32_t user_class, std::uint32_t input_tokens,
+                                    std::uint32_t output_tokens) {
   const std::uint32_t slot = take_slot();
   Request& r = pool_[slot];
   r = Request{};
   r.id = next_request_id_++;
   r.pool_index = slot;
   r.user = user;
-  r.user_class = user_class_of_[user];
+  r.user_class = user_class;
   r.plan = scenario_.classes[r.user_class].plan;
   r.input_tokens = input_tokens;
   r.output_tokens = output_tokens;

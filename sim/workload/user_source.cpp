@@ -18,7 +18,7 @@ std::vector<RandomStream> UserSource::make_user_streams() const {
 
 Request& UserSource::create(std::uint32_t local_user, std::uint32_t input_tokens, std::uint32_t output_tokens,
                             std::uint32_t source_tag) {
-  Request& r = ctx_.sink.create_request(info_.first_user + local_user, input_tokens, output_tokens);
+  Request& r = ctx_.sink.create_request(info_.first_user + local_user, info_.index, input_tokens, output_tokens);
   r.source_tag = source_tag;
   return r;
 }

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <stdexcept>
 #include <vector>
 
 #include "infercost/core/scenario.hpp"
@@ -79,7 +80,7 @@ class Harness final : public RequestSink, public EventHandler {
     engine.run_until(end_);
   }
 
-  Request& create_request(std::uint32_t user, std::uint32_t in, std::uint32_t out) override {
+  Request& create_request(std::uint32_t user, std::uint32_t user_class, std::uint32_t in, std::uint32_t out) override {
     std::uint32_t slot;
     if (!free_.empty()) {
       slot = free_.back();
@@ -94,6 +95,7 @@ class Harness final : public RequestSink, public EventHandler {
     r.pool_index = slot;
     r.user = user;
     r.user_class = class_of_[user];
+    if (user_class != r.user_class) throw std::logic_error("a source passed the wrong class for its user");
     r.input_tokens = in;
     r.output_tokens = out;
     r.created_at = engine.now();

@@ -101,7 +101,8 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   std::uint64_t in_flight() const { return live_requests_; }
 
   // RequestSink
-  Request& create_request(std::uint32_t user, std::uint32_t input_tokens, std::uint32_t output_tokens) override;
+  Request& create_request(std::uint32_t user, std::uint32_t user_class, std::uint32_t input_tokens,
+                          std::uint32_t output_tokens) override;
   void submit(Request& request) override;
   void finish(Request& request, RequestOutcome outcome) override;
   Request& request_at(std::uint32_t pool_index) override { return pool_[pool_index]; }
@@ -144,7 +145,6 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   ReplicaScratch replica_scratch_;  ///< buffers the replicas share within an event
   std::unique_ptr<TtftPredictor> ttft_;           ///< predicted TTFT for admission (null: the model has none)
   std::vector<std::unique_ptr<TrafficSource>> sources_;
-  std::vector<std::uint32_t> user_class_of_;   ///< class index of each user
   std::deque<Request> pool_;                   ///< stable addresses
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t next_request_id_ = 0;

@@ -18,8 +18,10 @@ namespace infercost {
 class RequestSink {
  public:
   virtual ~RequestSink() = default;
-  /// A new request in the pool, stamped with the current time.
-  virtual Request& create_request(std::uint32_t user, std::uint32_t input_tokens, std::uint32_t output_tokens) = 0;
+  /// A new request of `user` (of class `user_class`) in the pool, stamped with the current time. The source
+  /// passes the class it knows, so that the sink needs no per-user lookup (a cold line per request in a fleet).
+  virtual Request& create_request(std::uint32_t user, std::uint32_t user_class, std::uint32_t input_tokens,
+                                  std::uint32_t output_tokens) = 0;
   /// Submits (or resubmits) a request: admission, routing, service.
   virtual void submit(Request& request) = 0;
   /// Ends a request that will not be served (rejected for good, or abandoned) and frees it.
