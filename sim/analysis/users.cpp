@@ -128,9 +128,9 @@ double prorated_revenue_usd(double price_usd_per_month, SimTime duration) {
 namespace {
 
 const std::vector<std::string> kUserColumns{
-    "user_id",     "class",         "plan",         "requests_submitted", "requests_completed", "requests_rejected",
+    "user_id", "class", "plan", "requests_submitted", "requests_completed", "requests_rejected",
     "requests_abandoned", "input_tokens", "output_tokens", "gpu_s", "energy_kwh", "cost_usd", "cost_marginal_usd",
-    "revenue_usd", "margin_usd",   "times_throttled"};
+    "revenue_usd", "margin_usd", "times_throttled"};
 
 /// Calls emit(row) for every user, in user order; one row's cells are reused for the next.
 template <class Emit>

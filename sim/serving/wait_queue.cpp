@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <deque>
-#include <vector>
 #include <unordered_map>
+#include <vector>
 
 #include "infercost/policy/vtc.hpp"
 

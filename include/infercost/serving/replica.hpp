@@ -110,7 +110,6 @@ class PowerGovernor {
   virtual SimTime wake_delay(std::uint32_t replica) const = 0;
 };
 
-/// What a replica needs from the simulation.
 /// Buffers a replica fills and empties within one of its events. A simulation keeps one set for all its replicas:
 /// in a fleet, a buffer per replica is a cold cache line at nearly every step, a shared one stays in cache.
 struct ReplicaScratch {
@@ -121,6 +120,7 @@ struct ReplicaScratch {
   bool in_use = false;                                         ///< a replica is between filling and emptying them
 };
 
+/// What a replica needs from the simulation.
 struct ReplicaContext {
   Engine& engine;
   RequestListener& listener;
