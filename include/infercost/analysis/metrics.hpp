@@ -48,10 +48,8 @@ class Metrics : public ActivityObserver {
   /// A user left for the rest of the run (client `on_cap: leave`).
   void on_user_left(std::uint32_t /*user*/) { ++users_left; }
   void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
-  /// The replica's utilization integrals do not depend on its queue.
-  void on_queue_change(std::uint32_t replica, SimTime, const ReplicaActivity& activity) override {
-    replicas[replica].current.queued = activity.queued;
-  }
+  /// The replica's utilization integrals do not depend on its queue, and nothing here reads the queued count.
+  void on_queue_change(std::uint32_t, SimTime, const ReplicaActivity&) override {}
   /// Closes the integrals at the end of the run.
   void finish(SimTime end_time);
 
