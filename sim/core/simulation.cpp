@@ -22,15 +22,11 @@ Simulation::Simulation(const Scenario& scenario, std::uint64_t seed, const SiteS
       slice_(slice) {
   streams_.set_draw_sink(engine_.random_draw_sink());  // the event fingerprint covers every random draw
   metrics_.set_slo(scenario.slo.ttft, scenario.slo.tpot, scenario.slo.latency);
-  observers_.push_back(&metrics_);
-  // The meters exist before the replicas, which report to them from their first event on.
-  if (scenario.power) {
-    power_ = std::make_unique<FacilityMeter>(*scenario.power, engine_, scenario.replicas);
-    add_activity_observer(*power_);
-  }
+  // The meters exist before the replicas, which report to them from their first event on. They hear each
+  // report in this order (the attribution reads the power the meter just set), by direct calls.
+  if (scenario.power) power_ = std::make_unique<FacilityMeter>(*scenario.power, engine_, scenario.replicas);
   attribution_ = std::make_unique<CostAttribution>(scenario.replicas, scenario.total_users(),
                                                    scenario.serving->gpus_per_replica(), power_.get());
-  add_activity_observer(*attribution_);  // after the power meter: it reads the power the meter just set
   // The active policy set's queue order, when it names one, replaces the serving model's (docs/models-policy.md).
   if (const QueueOrderConfig* q = scenario.policy->queue_order(); q && q->order != QueueOrderConfig::Order::kFifo) {
     std::vector<std::uint32_t> user_plan;
@@ -234,11 +230,19 @@ void Simulation::on_completed(Request& request, SimTime now) {
   release(request);
 }
 
+// Direct calls to the built-in observers, not a loop of virtual calls: one call site cycling through three
+// targets mispredicts at nearly every report (callgrind's branch simulation: 69% of all indirect mispredicts).
 void Simulation::on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) {
+  metrics_.on_activity(replica, now, activity);
+  if (power_) power_->on_activity(replica, now, activity);
+  attribution_->on_activity(replica, now, activity);
   for (ActivityObserver* o : observers_) o->on_activity(replica, now, activity);
 }
 
 void Simulation::on_queue_change(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) {
+  metrics_.on_queue_change(replica, now, activity);
+  if (power_) power_->on_queue_change(replica, now, activity);
+  attribution_->on_queue_change(replica, now, activity);
   for (ActivityObserver* o : observers_) o->on_queue_change(replica, now, activity);
 }
 

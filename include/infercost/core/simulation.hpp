@@ -117,7 +117,8 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   void on_first_token(Request& request, SimTime now) override;
   void on_completed(Request& request, SimTime now) override;
 
-  // ActivityObserver: fans replica activity out to metrics and every added observer.
+  // ActivityObserver: fans replica activity out to the metrics, the power meter, the attribution, then every
+  // added observer.
   void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
   void on_queue_change(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
   /// Adds an observer of replica activity (power meters, time series); it must outlive the run.
@@ -134,7 +135,7 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   Engine engine_;
   StreamFactory streams_;
   Metrics metrics_;
-  std::vector<ActivityObserver*> observers_;
+  std::vector<ActivityObserver*> observers_;  ///< added ones only (tests' probes)
   std::vector<std::unique_ptr<Replica>> replicas_;
   std::vector<Replica*> replica_ptrs_;
   std::unique_ptr<Router> router_;
