@@ -47,6 +47,7 @@ class PagedKvCache {
   std::uint64_t within_block(std::uint64_t tokens) const {
     return pow2_ ? tokens & (block_size_ - 1) : tokens % block_size_;
   }
+  bool block_size_is_pow2() const { return pow2_; }
   std::uint64_t total() const { return total_; }
   std::uint64_t used() const { return used_; }
   std::uint64_t free() const { return total_ - used_; }
