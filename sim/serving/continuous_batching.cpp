@@ -327,8 +327,17 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       const std::size_t first = 4 * i + 1;
       if (first >= n) break;
       std::size_t least = first;
-      for (std::size_t c = first + 1; c < std::min(first + 4, n); ++c) {
-        if (h[c] < h[least]) least = c;
+      if (first + 3 < n) {
+        // Four children: a tournament of selects, not a branch per child (which child is least is a coin
+        // toss to the predictor). The first least wins ties, as in the scan below.
+        const std::uint64_t* c = h.data() + first;
+        const std::size_t a = c[1] < c[0] ? 1 : 0;
+        const std::size_t b = c[3] < c[2] ? 3 : 2;
+        least = first + (c[b] < c[a] ? b : a);
+      } else {
+        for (std::size_t c = first + 1; c < n; ++c) {
+          if (h[c] < h[least]) least = c;
+        }
       }
       if (h[least] >= last) break;
       h[i] = h[least];
