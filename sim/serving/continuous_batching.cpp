@@ -28,6 +28,7 @@
 #include <fmt/format.h>
 
 #include "infercost/core/registries.hpp"
+#include "infercost/engine/quad_heap.hpp"
 
 namespace infercost {
 namespace {
@@ -300,50 +301,18 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     next_finish_at_ = finish_at(finish_heap_.front());
   }
 
-  // The completion keys form a 4-ary min-heap (children of i at 4i+1..4i+4): half a binary heap's depth, and
+  // The completion keys form a 4-ary min-heap (quad_heap.hpp): half a binary heap's depth, and
   // siblings share a cache line, so a pop touches about half the lines. Keys are unique (slot in the low bits),
   // so pops come in the same order as from any heap.
   void heap_push(std::uint64_t key) {
-    std::vector<std::uint64_t>& h = finish_heap_;
-    std::size_t i = h.size();
-    h.push_back(key);
-    while (i > 0) {
-      const std::size_t parent = (i - 1) / 4;
-      if (h[parent] <= key) break;
-      h[i] = h[parent];
-      i = parent;
-    }
-    h[i] = key;
+    finish_heap_.push_back(key);
+    quad_heap_sift_up(finish_heap_.data(), finish_heap_.size() - 1, key, std::less<>{});
   }
   /// Removes the smallest key.
   void heap_pop() {
-    std::vector<std::uint64_t>& h = finish_heap_;
-    const std::uint64_t last = h.back();
-    h.pop_back();
-    const std::size_t n = h.size();
-    if (n == 0) return;
-    std::size_t i = 0;
-    for (;;) {
-      const std::size_t first = 4 * i + 1;
-      if (first >= n) break;
-      std::size_t least = first;
-      if (first + 3 < n) {
-        // Four children: a tournament of selects, not a branch per child (which child is least is a coin
-        // toss to the predictor). The first least wins ties, as in the scan below.
-        const std::uint64_t* c = h.data() + first;
-        const std::size_t a = c[1] < c[0] ? 1 : 0;
-        const std::size_t b = c[3] < c[2] ? 3 : 2;
-        least = first + (c[b] < c[a] ? b : a);
-      } else {
-        for (std::size_t c = first + 1; c < n; ++c) {
-          if (h[c] < h[least]) least = c;
-        }
-      }
-      if (h[least] >= last) break;
-      h[i] = h[least];
-      i = least;
-    }
-    h[i] = last;
+    const std::uint64_t last = finish_heap_.back();
+    finish_heap_.pop_back();
+    if (!finish_heap_.empty()) quad_heap_sift_down(finish_heap_.data(), finish_heap_.size(), last, std::less<>{});
   }
 
   /// Removes a decoder (its heap entry is the caller's business); returns it.

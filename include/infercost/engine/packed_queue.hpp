@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "infercost/engine/event.hpp"
+#include "infercost/engine/quad_heap.hpp"
 
 namespace infercost {
 
@@ -44,14 +45,7 @@ class PackedHeapQueue {
     slab_[slot] = Payload{e.tag & kSlotMask, e.data};
     if (size_ == key_capacity_) grow_keys(key_capacity_ ? key_capacity_ * 2 : 64);
     const Key k{e.time, (seq << 24) | slot};
-    std::size_t i = size_++;
-    while (i > 0) {
-      const std::size_t parent = (i - 1) / 4;
-      if (!before(k, keys_[parent])) break;
-      keys_[i] = keys_[parent];
-      i = parent;
-    }
-    keys_[i] = k;
+    quad_heap_sift_up(keys_.get(), size_++, k, before);
   }
 
   /// The earliest event, rebuilt from its key and payload.
@@ -64,27 +58,7 @@ class PackedHeapQueue {
     slab_[slot].data = free_head_;
     free_head_ = slot;
     const Key last = keys_[--size_];
-    const std::size_t n = size_;
-    std::size_t i = 0;
-    for (;;) {
-      const std::size_t first = 4 * i + 1;
-      if (first >= n) break;
-      std::size_t best = first;
-      if (first + 3 < n) {
-        // Full family: a branch-light tournament over the four children.
-        const std::size_t a = before(keys_[first + 1], keys_[first]) ? first + 1 : first;
-        const std::size_t b = before(keys_[first + 3], keys_[first + 2]) ? first + 3 : first + 2;
-        best = before(keys_[b], keys_[a]) ? b : a;
-      } else {
-        for (std::size_t c = first + 1; c < n; ++c) {
-          if (before(keys_[c], keys_[best])) best = c;
-        }
-      }
-      if (!before(keys_[best], last)) break;
-      keys_[i] = keys_[best];
-      i = best;
-    }
-    keys_[i] = last;
+    if (size_ > 0) quad_heap_sift_down(keys_.get(), size_, last, before);
     return result;
   }
 
