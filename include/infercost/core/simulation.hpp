@@ -121,7 +121,7 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   // added observer.
   void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
   void on_queue_change(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
-  /// Adds an observer of replica activity (power meters, time series); it must outlive the run.
+  /// Adds an observer of replica activity, heard after the built-in ones (tests' probes); it must outlive the run.
   void add_activity_observer(ActivityObserver& observer) { observers_.push_back(&observer); }
 
  private:
