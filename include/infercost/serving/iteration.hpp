@@ -12,8 +12,8 @@ namespace infercost {
 /// The batch of one iteration, as the scheduler composed it.
 struct BatchShape {
   std::uint32_t sequences = 0;         ///< sequences in the batch (batch size)
-  std::uint64_t prefill_tokens = 0;    ///< prompt tokens computed (whole prompts or chunks)
   std::uint32_t decode_tokens = 0;     ///< one per decoding sequence
+  std::uint64_t prefill_tokens = 0;    ///< prompt tokens computed (whole prompts or chunks)
   std::uint64_t context_tokens = 0;    ///< KV tokens read: over sequences, the context length after this iteration
   double attention_pairs = 0.0;        ///< (query, key) pairs: over new tokens, the tokens each one attends to
   std::uint64_t tokens() const { return prefill_tokens + decode_tokens; }
