@@ -54,18 +54,25 @@ void Metrics::on_finished(const Request& r, SimTime /*now*/) {
 }
 
 void Metrics::on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) {
+  close_interval(replicas[replica], now);
   ReplicaUsage& u = replicas[replica];
+  u.busy_fraction = activity.busy_fraction;
+  u.compute_fraction = activity.compute_fraction;
+  u.memory_bw_fraction = activity.memory_bw_fraction;
+  u.kv_occupancy = activity.kv_occupancy;
+}
+
+void Metrics::close_interval(ReplicaUsage& u, SimTime now) {
   const double dt = to_seconds(now - u.last_change);
-  u.busy_s += u.current.busy_fraction * dt;
-  u.compute_s += u.current.compute_fraction * dt;
-  u.memory_bw_s += u.current.memory_bw_fraction * dt;
-  u.kv_s += u.current.kv_occupancy * dt;
+  u.busy_s += u.busy_fraction * dt;
+  u.compute_s += u.compute_fraction * dt;
+  u.memory_bw_s += u.memory_bw_fraction * dt;
+  u.kv_s += u.kv_occupancy * dt;
   u.last_change = now;
-  u.current = activity;
 }
 
 void Metrics::finish(SimTime end_time) {
-  for (std::uint32_t i = 0; i < replicas.size(); ++i) on_activity(i, end_time, replicas[i].current);
+  for (ReplicaUsage& u : replicas) close_interval(u, end_time);
 }
 
 }  // namespace infercost

@@ -73,11 +73,12 @@ FacilityMeter::FacilityMeter(const PowerConfig& config, Engine& engine, std::uin
   }
   if (config.timeseries_interval > 0) sample_end_ = config.timeseries_interval;
   replicas_.resize(replicas);
+  placement_.resize(replicas);
   const std::int64_t idle_uw = to_uw(config.gpu.idle_w);
   for (std::uint32_t r = 0; r < replicas; ++r) {
     ReplicaState& rs = replicas_[r];
     rs.site = config.site_of(r);
-    rs.first_gpu = (r - config.sites[rs.site].first_replica) * config.gpus_per_replica;
+    placement_[r].first_gpu = (r - config.sites[rs.site].first_replica) * config.gpus_per_replica;
     rs.gpu_uw = idle_uw;
   }
   for (SiteState& site : sites_) {
@@ -89,7 +90,7 @@ FacilityMeter::FacilityMeter(const PowerConfig& config, Engine& engine, std::uin
   }
   if (config.gpu.off_after != kTimeNever) {
     for (std::uint32_t r = 0; r < replicas; ++r) {
-      replicas_[r].off_event = engine_.schedule_at(engine_.now() + config.gpu.off_after, *this, 0, r);
+      placement_[r].off_event = engine_.schedule_at(engine_.now() + config.gpu.off_after, *this, 0, r);
       replicas_[r].off_pending = true;
     }
   }
@@ -97,17 +98,15 @@ FacilityMeter::FacilityMeter(const PowerConfig& config, Engine& engine, std::uin
 
 void FacilityMeter::on_queue_change(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) {
   ReplicaState& r = replicas_[replica];
-  const ReplicaActivity& was = r.activity;
-  if (activity.phase == was.phase && activity.running == was.running && activity.busy_fraction == was.busy_fraction &&
-      activity.compute_fraction == was.compute_fraction && activity.memory_bw_fraction == was.memory_bw_fraction &&
-      activity.kv_occupancy == was.kv_occupancy && !r.off && !r.off_pending && now < segment_end_ &&
-      now <= sample_end_) {
+  if (activity.phase == r.phase && activity.running == r.running && activity.busy_fraction == r.busy_fraction &&
+      activity.compute_fraction == r.compute_fraction && activity.memory_bw_fraction == r.memory_bw_fraction &&
+      !r.off && !r.off_pending && now < segment_end_ && now <= sample_end_) {
     // An arrival at a busy replica (a third of all reports on a fleet): no power, node or utilization change,
     // so nothing needs integrating up to now; only the queue's own area does.
     SiteState& site = sites_[r.site];
     settle_queued(site, now);
-    site.queued = site.queued - was.queued + activity.queued;
-    r.activity.queued = activity.queued;
+    site.queued = site.queued - r.queued + activity.queued;
+    r.queued = activity.queued;
     return;
   }
   on_activity(replica, now, activity);
@@ -121,19 +120,19 @@ void FacilityMeter::on_activity(std::uint32_t replica, SimTime now, const Replic
   if (r.off) {
     if (idle) {
       // An off replica reporting idleness stays off; remember what it reported.
-      site.busy_fraction_sum += activity.busy_fraction - r.activity.busy_fraction;
-      r.activity = activity;
+      site.busy_fraction_sum += activity.busy_fraction - r.busy_fraction;
+      r.store(activity);
       return;
     }
     wake(replica, now);
   }
   if (r.off_pending) {
-    engine_.cancel(r.off_event);
+    engine_.cancel(placement_[replica].off_event);
     r.off_pending = false;
   }
   apply(replica, activity, false);
   if (idle && config_.gpu.off_after != kTimeNever) {
-    r.off_event = engine_.schedule_at(now + config_.gpu.off_after, *this, 0, replica);
+    placement_[replica].off_event = engine_.schedule_at(now + config_.gpu.off_after, *this, 0, replica);
     r.off_pending = true;
   }
 }
@@ -143,7 +142,7 @@ void FacilityMeter::on_event(Engine& engine, std::uint32_t /*kind*/, std::uint64
   advance(engine.now());
   replicas_[replica].off_pending = false;
   replicas_[replica].off_at = engine.now();
-  apply(replica, replicas_[replica].activity, true);
+  apply(replica, replicas_[replica].activity(), true);
 }
 
 void FacilityMeter::wake(std::uint32_t replica, SimTime now) {
@@ -184,32 +183,32 @@ void FacilityMeter::apply(std::uint32_t replica, const ReplicaActivity& activity
   site.gpu_uw += (uw - r.gpu_uw) * g;
   site.it_uw += (uw - r.gpu_uw) * g;
   site.capped_gpus = site.capped_gpus - (r.capped ? g : 0) + (capped ? g : 0);
-  site.busy_fraction_sum += activity.busy_fraction - r.activity.busy_fraction;
-  site.running = site.running - r.activity.running + activity.running;
+  site.busy_fraction_sum += activity.busy_fraction - r.busy_fraction;
+  site.running = site.running - r.running + activity.running;
   settle_queued(site, last_);
-  site.queued = site.queued - r.activity.queued + activity.queued;
+  site.queued = site.queued - r.queued + activity.queued;
   const int busy_delta = static_cast<int>(busy) - static_cast<int>(r.busy);
   const int off_delta = static_cast<int>(off) - static_cast<int>(r.off);
   r.gpu_uw = uw;
   r.busy = busy;
   r.capped = capped;
   r.off = off;
-  r.activity = activity;
+  r.store(activity);
   if (busy_delta != 0 || off_delta != 0) update_nodes(replica, busy_delta, off_delta);
 }
 
 void FacilityMeter::update_nodes(std::uint32_t replica, int busy_delta, int off_delta) {
-  const ReplicaState& r = replicas_[replica];
-  SiteState& site = sites_[r.site];
+  SiteState& site = sites_[replicas_[replica].site];
+  const std::uint32_t first_gpu = placement_[replica].first_gpu;
   const std::uint32_t per_node = config_.node.gpus_per_node;
   for (std::uint32_t k = 0; k < config_.gpus_per_replica; ++k) {
-    NodeState& n = nodes_[site.first_node + (r.first_gpu + k) / per_node];
+    NodeState& n = nodes_[site.first_node + (first_gpu + k) / per_node];
     n.busy = static_cast<std::uint32_t>(static_cast<int>(n.busy) + busy_delta);
     n.off = static_cast<std::uint32_t>(static_cast<int>(n.off) + off_delta);
   }
   // Recompute each touched node once (the replica's GPUs are contiguous).
-  const std::uint32_t first = site.first_node + r.first_gpu / per_node;
-  const std::uint32_t last = site.first_node + (r.first_gpu + config_.gpus_per_replica - 1) / per_node;
+  const std::uint32_t first = site.first_node + first_gpu / per_node;
+  const std::uint32_t last = site.first_node + (first_gpu + config_.gpus_per_replica - 1) / per_node;
   for (std::uint32_t node = first; node <= last; ++node) {
     NodeState& n = nodes_[node];
     const std::int64_t p = to_uw(n.share * (n.off == n.gpus ? config_.node.off_w
@@ -413,7 +412,7 @@ void FacilityMeter::set_gpu_cap_w(std::uint32_t site_index, double cap_w) {
   SiteState& site = sites_[site_index];
   site.model = GpuPowerModel(config_.gpu, cap_w, config_.cap_curve);
   for (std::uint32_t r = 0; r < replicas_.size(); ++r) {
-    if (replicas_[r].site == site_index && !replicas_[r].off) apply(r, replicas_[r].activity, false);
+    if (replicas_[r].site == site_index && !replicas_[r].off) apply(r, replicas_[r].activity(), false);
   }
 }
 
@@ -455,10 +454,11 @@ double FacilityMeter::replica_it_delta_w(std::uint32_t replica, const ReplicaAct
   if (busy_delta == 0 && off_delta == 0) return gpu_delta;
   const std::uint32_t per_node = config_.node.gpus_per_node;
   double node_delta = 0.0;
-  for (std::uint32_t node = r.first_gpu / per_node; node <= (r.first_gpu + g - 1) / per_node; ++node) {
+  const std::uint32_t first_gpu = placement_[replica].first_gpu;
+  for (std::uint32_t node = first_gpu / per_node; node <= (first_gpu + g - 1) / per_node; ++node) {
     const NodeState& n = nodes_[site.first_node + node];
-    const std::uint32_t lo = std::max(r.first_gpu, node * per_node);
-    const std::uint32_t hi = std::min(r.first_gpu + g, (node + 1) * per_node);
+    const std::uint32_t lo = std::max(first_gpu, node * per_node);
+    const std::uint32_t hi = std::min(first_gpu + g, (node + 1) * per_node);
     const int mine = static_cast<int>(hi - lo);
     const auto busy = static_cast<std::uint32_t>(static_cast<int>(n.busy) + busy_delta * mine);
     const auto off = static_cast<std::uint32_t>(static_cast<int>(n.off) + off_delta * mine);

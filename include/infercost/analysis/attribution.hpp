@@ -63,7 +63,8 @@ class CostAttribution final : public ActivityObserver, public WorkObserver {
     SimTime start, end;
     double power_w;  ///< all GPUs of the replica
   };
-  struct ReplicaState {
+  /// Read at every activity report: one line each (48-byte records straddled two every other time).
+  struct alignas(64) ReplicaState {
     SimTime since = 0;        ///< start of the open piece
     double power_w = 0.0;     ///< all GPUs of the replica, in the open piece
     std::vector<Piece> closed;  ///< pieces closed since the last work report

@@ -173,18 +173,46 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   uint128_t it_energy_fj() const;
 
  private:
-  struct ReplicaState {
-    std::uint32_t site = 0;
-    std::uint32_t first_gpu = 0;      ///< site-local GPU index
-    ReplicaActivity activity;
+  /// What the meter keeps of a replica, in one line: the meter reads it at every activity report, and so does the
+  /// cost attribution (power, switch-off time, wake-ups). A report's kv_occupancy does not change power and is not
+  /// kept (a whole ReplicaActivity made the record 104 bytes, two or three lines).
+  struct alignas(64) ReplicaState {
+    double busy_fraction = 0.0, compute_fraction = 0.0, memory_bw_fraction = 0.0;  ///< of the latest report
     std::int64_t gpu_uw = 0;          ///< per-GPU power drawn, microwatts
+    SimTime off_at = kTimeNever;      ///< when the GPUs last switched off
+    std::uint32_t running = 0, queued = 0;  ///< of the latest report
+    std::uint32_t site = 0;
+    std::uint32_t wakes = 0;          ///< off -> on transitions of the replica
+    GpuPhase phase = GpuPhase::kIdle; ///< of the latest report
     bool busy = false;
     bool capped = false;
     bool off = false;
-    EventId off_event = 0;
     bool off_pending = false;
-    SimTime off_at = kTimeNever;      ///< when the GPUs last switched off
-    std::uint64_t wakes = 0;          ///< off -> on transitions of the replica
+    /// The latest report (kv_occupancy 0).
+    ReplicaActivity activity() const {
+      ReplicaActivity a;
+      a.phase = phase;
+      a.running = running;
+      a.queued = queued;
+      a.busy_fraction = busy_fraction;
+      a.compute_fraction = compute_fraction;
+      a.memory_bw_fraction = memory_bw_fraction;
+      return a;
+    }
+    void store(const ReplicaActivity& a) {
+      phase = a.phase;
+      running = a.running;
+      queued = a.queued;
+      busy_fraction = a.busy_fraction;
+      compute_fraction = a.compute_fraction;
+      memory_bw_fraction = a.memory_bw_fraction;
+    }
+  };
+  static_assert(sizeof(ReplicaState) == 64);
+  /// The rest of a replica's state, used when its GPUs switch on or off.
+  struct ReplicaPlacement {
+    std::uint32_t first_gpu = 0;      ///< site-local GPU index
+    EventId off_event = 0;            ///< the pending switch-off, while off_pending
   };
   struct NodeState {
     std::uint32_t gpus = 0, busy = 0, off = 0;
@@ -257,6 +285,7 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   const PowerConfig& config_;
   Engine& engine_;
   std::vector<ReplicaState> replicas_;
+  std::vector<ReplicaPlacement> placement_;
   std::vector<NodeState> nodes_;
   std::vector<SiteState> sites_;
   SimTime last_ = 0;
