@@ -183,8 +183,9 @@ TEST_CASE("a replica spans TP x PP GPUs and exposes its GPU spec", "[serving][cb
 
 TEST_CASE("every KV block the decoding pool reserves comes back, whatever the block size", "[serving][cb]") {
   // Block sums over the pool come from counts per position within a block (prefix sums up to 64 tokens a block,
-  // a walk over the decoders above): a leak or a double release would show as blocks left once all is done.
-  for (const char* block : {"1", "7", "16", "100"}) {
+  // kept inside the replica up to 16; a walk over the decoders above): a leak or a double release would show as
+  // blocks left once all is done.
+  for (const char* block : {"1", "7", "16", "32", "100"}) {
     for (const char* chunked : {"false", "true"}) {
       INFO("block_size " << block << ", chunked_prefill " << chunked);
       infercost::testing::ReplicaHarness h(scenario(fmt::format("    block_size: {}\n    chunked_prefill: {}\n"
