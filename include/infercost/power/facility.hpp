@@ -190,14 +190,8 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
     bool off_pending = false;
     /// The latest report (kv_occupancy 0).
     ReplicaActivity activity() const {
-      ReplicaActivity a;
-      a.phase = phase;
-      a.running = running;
-      a.queued = queued;
-      a.busy_fraction = busy_fraction;
-      a.compute_fraction = compute_fraction;
-      a.memory_bw_fraction = memory_bw_fraction;
-      return a;
+      return {.phase = phase, .running = running, .queued = queued, .busy_fraction = busy_fraction,
+              .compute_fraction = compute_fraction, .memory_bw_fraction = memory_bw_fraction};
     }
     void store(const ReplicaActivity& a) {
       phase = a.phase;
