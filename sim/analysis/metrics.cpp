@@ -54,8 +54,8 @@ void Metrics::on_finished(const Request& r, SimTime /*now*/) {
 }
 
 void Metrics::on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) {
-  close_interval(replicas[replica], now);
   ReplicaUsage& u = replicas[replica];
+  close_interval(u, now);
   u.busy_fraction = activity.busy_fraction;
   u.compute_fraction = activity.compute_fraction;
   u.memory_bw_fraction = activity.memory_bw_fraction;
