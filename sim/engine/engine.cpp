@@ -25,6 +25,7 @@ void Engine::enroll(EventHandler& handler) {
   }
   handler.slot_ = static_cast<std::uint32_t>(handlers_.size());
   handlers_.push_back(&handler);
+  hints_.emplace_back();
 }
 
 void Engine::cancel(EventId id) {
@@ -51,6 +52,15 @@ void Engine::drain(SimTime end_time) {
     now_ = e.time;
     ++processed_;
     fingerprint_ = mix(fingerprint_ ^ static_cast<std::uint64_t>(e.time) ^ (std::uint64_t{e.kind()} << 56) ^ draws_);
+    if (hinting_ && !queue_.empty()) {
+      const Event& next = queue_.top();
+      const char* handler = reinterpret_cast<const char*>(handlers_[next.slot()]);
+      __builtin_prefetch(handler);
+      __builtin_prefetch(handler + 64);
+      for (const PrefetchHint& h : hints_[next.slot()].at) {
+        if (!h.empty()) __builtin_prefetch(h.address(next.data));
+      }
+    }
     handlers_[e.slot()]->on_event(*this, e.kind(), e.data);
     if (ignored_) [[unlikely]] {
       // As if cancelled: the handler did nothing with it.

@@ -48,6 +48,7 @@ struct Sequence {
   std::uint64_t computed = 0;       ///< tokens whose K and V are cached
   std::uint64_t blocks = 0;         ///< KV blocks held
   std::uint32_t chunk = 0;          ///< prompt tokens computed in the current step
+  std::uint32_t user = 0;           ///< request->user, to prefetch the user's records without the request
   bool decoding = false;            ///< prompt done; one token per iteration
   std::int64_t x = 0;               ///< decoding: computed minus the replica's decode counter (WorkPool's x)
 };
@@ -62,6 +63,7 @@ struct alignas(64) Decoder {
   std::int64_t gx = 0;         ///< generated tokens minus the decode counter
   std::uint32_t target = 0;
   std::uint32_t prompt_tokens = 0;
+  std::uint32_t user = 0;  ///< request->user, so that a completion's user records load beside the request
 };
 
 /// Per-unit-share sums of the pool's spans (WorkRates times base and slope), long double because a member's credit
@@ -301,6 +303,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     d.gx = static_cast<std::int64_t>(seq.generated) - counter_i();
     d.target = seq.target;
     d.prompt_tokens = seq.prompt_tokens;
+    d.user = seq.user;
     marks_[slot] = mark;
     ++decoder_count_;
     sum_x_ += d.x;
@@ -310,7 +313,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       throw std::length_error("continuous_batching: decode counter or batch slot out of range");
     }
     heap_push((static_cast<std::uint64_t>(at) << kSlotBits) | slot);
-    next_finish_at_ = finish_at(finish_heap_.front());
+    set_next_finish();
   }
 
   // The completion keys form a 4-ary min-heap (quad_heap.hpp): half a binary heap's depth, and
@@ -325,6 +328,16 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     const std::uint64_t last = finish_heap_.back();
     finish_heap_.pop_back();
     if (!finish_heap_.empty()) quad_heap_sift_down(finish_heap_.data(), finish_heap_.size(), last, std::less<>{});
+  }
+
+  /// Caches the heap's top: its counter value and slot.
+  void set_next_finish() {
+    if (finish_heap_.empty()) {
+      next_finish_at_ = kNoFinish;
+      return;
+    }
+    next_finish_at_ = finish_at(finish_heap_.front());
+    next_finish_slot_ = static_cast<std::uint32_t>(finish_heap_.front() & ((1u << kSlotBits) - 1));
   }
 
   /// Removes a decoder (its heap entry is the caller's business); returns it.
@@ -348,6 +361,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   Sequence explicit_of(const Decoder& d) const {
     Sequence seq;
     seq.request = d.request;
+    seq.user = d.user;
     seq.order = d.order;
     seq.prompt_tokens = seq.prefilled = d.prompt_tokens;
     seq.generated = static_cast<std::uint32_t>(d.gx + counter_i());
@@ -558,6 +572,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       budget -= std::min<std::uint64_t>(budget, chunk);
       Sequence seq;
       seq.request = r;
+      seq.user = r->user;
       seq.order = next_order_++;
       seq.prompt_tokens = prompt;
       seq.generated = generated;
@@ -753,6 +768,14 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   void schedule_end(SimTime end, std::uint32_t kind = kStepEnd) {
     step_end_ = end;
     ctx_.engine.schedule_at(end, *this, kind, generation_);
+    // What the step's end reads first besides the replica's first lines: its third line, the next decoder to
+    // finish and its work mark, and the free slot the next prefilled sequence takes (stale hints cost nothing).
+    Engine::PrefetchHints& hints = ctx_.engine.prefetch_hints(*this);
+    const bool decoding = decoder_count_ > 0;
+    hints.at = {PrefetchHint{reinterpret_cast<const char*>(this) + 128},
+                PrefetchHint{decoding ? &decoders_[next_finish_slot_] : nullptr},
+                PrefetchHint{decoding ? &marks_[next_finish_slot_] : nullptr},
+                PrefetchHint{free_head_ != kNoSlot ? &decoders_[free_head_] : nullptr}};
   }
 
   /// The power cap's slowdown of the work just set in activity_, read afresh for every step because a policy may
@@ -847,8 +870,21 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     // The buffers are the simulation's: a step may only end between other steps' events, never inside one.
     if (scratch_->in_use) throw std::logic_error("continuous_batching: a step ended inside another step's callbacks");
     scratch_->in_use = true;
-    report_work(now);
     const std::uint64_t k = pool_decodes_ ? run_iterations_ : 0;  // tokens each decoder gained
+    // Start loading the requests and user records that the completions and work shares below read, so that those
+    // misses overlap report_work instead of following one another (docs/performance.md, "Eighth session").
+    if (k > 0 && next_finish_at_ <= counter_i() + static_cast<std::int64_t>(k)) {
+      const Decoder& d = decoders_[next_finish_slot_];
+      __builtin_prefetch(d.request);
+      ctx_.listener.prefetch_user(d.user);
+    }
+    for (const Sequence& seq : prefilling_) {
+      if (seq.chunk == 0) continue;
+      __builtin_prefetch(seq.request);
+      ctx_.listener.prefetch_user(seq.user);
+    }
+    if (waiting_ > 0) queue_->prefetch_front();
+    report_work(now);
     if (counts_service_) count_service(k);
     auto& completed = scratch_->completed;
     auto& first_tokens = scratch_->first_tokens;
@@ -860,9 +896,9 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       auto& finishing = scratch_->slots;
       finishing.clear();
       while (next_finish_at_ <= counter_i()) {
-        finishing.push_back(static_cast<std::uint32_t>(finish_heap_.front() & ((1u << kSlotBits) - 1)));
+        finishing.push_back(next_finish_slot_);
         heap_pop();
-        next_finish_at_ = finish_heap_.empty() ? kNoFinish : finish_at(finish_heap_.front());
+        set_next_finish();
       }
       if (finishing.size() > 1) {
         // The heap breaks ties by slot; completions go in (counter, admission) order.
@@ -1059,6 +1095,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   static constexpr std::int64_t kNoFinish = std::numeric_limits<std::int64_t>::max();
   std::int64_t next_finish_at_ = kNoFinish;  ///< the heap's top, kept here so a step that completes nothing
                                              ///< does not touch the heap
+  std::uint32_t next_finish_slot_ = 0;       ///< and its slot (when the heap is not empty)
   std::int64_t sum_x_ = 0;
   std::uint64_t counter_ = 0;          ///< decode iterations the pool has run since it was last empty
   std::uint64_t ahead_ = 0;            ///< tokens beyond computed every decoder holds KV slots for

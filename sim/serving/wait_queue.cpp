@@ -29,6 +29,9 @@ class FifoQueue final : public WaitQueue {
     ++size_;
   }
   Request* front() override { return size_ == 0 ? nullptr : ring_[head_]; }
+  void prefetch_front() const override {
+    if (size_ != 0) __builtin_prefetch(ring_[head_]);
+  }
   void pop_front() override {
     head_ = (head_ + 1) & (ring_.size() - 1);
     --size_;

@@ -21,6 +21,10 @@ class OpenLoopSource final : public UserSource {
 
   void start() override {
     for (std::uint32_t u = 0; u < info_.users; ++u) schedule_next(u);
+    // An arrival's first misses: the user's stream and the user's counters.
+    Engine::PrefetchHints& hints = ctx_.engine.prefetch_hints(*this);
+    hints.at[0] = PrefetchHint(rngs_.data(), sizeof(RandomStream));
+    hints.at[1] = ctx_.sink.user_record_hint(info_.first_user);
   }
   void on_completed(Request&) override {}
 

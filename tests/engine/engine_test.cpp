@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -337,4 +338,69 @@ TEST_CASE("event kinds beyond the tag's 4 bits are refused", "[engine]") {
   REQUIRE_THROWS_AS(engine.schedule_at(1, r, Event::kMaxKinds), std::logic_error);
   REQUIRE(engine.run() == 1);
   REQUIRE(r.seen.front().kind == Event::kMaxKinds - 1);
+}
+
+TEST_CASE("a prefetch hint packs an address affine in the event's data, or nothing", "[engine]") {
+  std::vector<std::uint64_t> table(1000);
+  const PrefetchHint fixed(table.data() + 7);
+  REQUIRE(!fixed.empty());
+  REQUIRE(fixed.address(0) == reinterpret_cast<const char*>(table.data() + 7));
+  REQUIRE(fixed.address(123456) == reinterpret_cast<const char*>(table.data() + 7));
+  const PrefetchHint strided(table.data(), sizeof(std::uint64_t));
+  for (std::uint64_t i : {0, 1, 2, 999}) REQUIRE(strided.address(i) == reinterpret_cast<const char*>(&table[i]));
+  REQUIRE(PrefetchHint().empty());
+  REQUIRE(PrefetchHint(nullptr).empty());
+  REQUIRE(PrefetchHint(table.data(), 65535).address(2) == reinterpret_cast<const char*>(table.data()) + 131070);
+  REQUIRE(PrefetchHint(table.data(), 65536).empty());  // a stride beyond 16 bits: no hint rather than a wrong one
+  REQUIRE(PrefetchHint(reinterpret_cast<const void*>(std::uintptr_t{1} << 50)).empty());
+}
+
+TEST_CASE("prefetch hints, live or stale, change no event and no fingerprint", "[engine]") {
+  // The same self-scheduling workload three times: without hints, with hints into live memory, and with hints
+  // into memory freed since (a handler's hints may go stale; a prefetch never faults or reads).
+  struct Chain : EventHandler {
+    RandomStream rng{7};
+    std::vector<std::uint64_t> seen;
+    void on_event(Engine& e, std::uint32_t kind, std::uint64_t data) override {
+      seen.push_back(data * 16 + kind);
+      if (seen.size() < 20000) {
+        e.schedule_in(static_cast<SimTime>(rng.uniform_int(1u << 20)), *this, static_cast<std::uint32_t>(data % 3),
+                      rng.uniform_int(1u << 30));
+      }
+    }
+  };
+  auto run = [](int mode) {
+    Engine engine;
+    Chain chain;
+    std::vector<char> live(4096);
+    auto dead = std::make_unique<std::vector<char>>(4096);
+    const void* stale = dead->data();
+    for (int i = 0; i < 50; ++i) engine.schedule_at(i, chain, 0, static_cast<std::uint64_t>(i));
+    if (mode == 1) {
+      Engine::PrefetchHints& hints = engine.prefetch_hints(chain);
+      hints.at = {PrefetchHint(live.data()), PrefetchHint(live.data(), 1), PrefetchHint(), PrefetchHint(&chain)};
+      REQUIRE(&engine.prefetch_hints(chain) == &hints);
+    } else if (mode == 2) {
+      dead.reset();
+      engine.prefetch_hints(chain).at = {PrefetchHint(stale), PrefetchHint(stale, 4096), PrefetchHint(stale, 65535),
+                                         PrefetchHint(stale, 1)};
+    }
+    engine.run();
+    return std::make_pair(chain.seen, engine.fingerprint());
+  };
+  const auto plain = run(0);
+  REQUIRE(plain.first.size() == 20000 + 49);
+  REQUIRE(run(1) == plain);
+  REQUIRE(run(2) == plain);
+}
+
+TEST_CASE("prefetch_hints enrolls a handler that has not scheduled anything yet", "[engine]") {
+  Engine engine;
+  Recorder first, second;
+  engine.prefetch_hints(second).at[0] = PrefetchHint(&second);
+  engine.schedule_at(1, first, 0, 1);
+  engine.schedule_at(2, second, 0, 2);
+  REQUIRE(engine.run() == 2);
+  REQUIRE(first.seen.size() == 1);
+  REQUIRE(second.seen == std::vector<Recorder::Seen>{{2, 0, 2}});
 }

@@ -45,6 +45,7 @@ class CostAttribution final : public ActivityObserver, public WorkObserver {
   WorkRates on_work(std::uint32_t replica, SimTime start, SimTime end, std::span<const WorkShare> shares,
                     const PooledWork& pooled) override;
   void on_pooled_work(const Request& request, double energy_j, double gpu_s) override;
+  void prefetch_user(std::uint32_t user) const { __builtin_prefetch(&users_[user]); }
   /// Closes every replica's energy at `end` (the rest is unattributed).
   void finish(SimTime end);
 

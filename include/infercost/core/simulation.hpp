@@ -106,6 +106,13 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   void submit(Request& request) override;
   void finish(Request& request, RequestOutcome outcome) override;
   Request& request_at(std::uint32_t pool_index) override { return pool_[pool_index]; }
+  PrefetchHint user_record_hint(std::uint32_t first_user) const override {
+    return PrefetchHint(metrics_.users.data() + first_user, sizeof(UserCounters));
+  }
+  void prefetch_user(std::uint32_t user) const override {
+    __builtin_prefetch(&metrics_.users[user]);
+    if (attribution_) attribution_->prefetch_user(user);
+  }
   void user_left(std::uint32_t user) override;
 
   /// Requests still in flight, per global user index (conservation checks: submitted = completed + rejected +

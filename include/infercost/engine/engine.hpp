@@ -1,5 +1,6 @@
 #pragma once
 // The discrete-event engine: an ordinary object (no globals), so several can run side by side.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -31,6 +32,20 @@ class Engine {
     const std::uint64_t seq = next_seq_++;
     queue_.push(Event{t, Event::tag_of(seq, handler.slot_, kind), data});
     return seq;
+  }
+  /// A handler's prefetch hints: 32 bytes, so that the table stays in cache.
+  struct alignas(32) PrefetchHints {
+    std::array<PrefetchHint, 4> at;
+  };
+  /// The handler's prefetch hints (enrolling it if needed), for it to fill and update. While one event runs,
+  /// the engine prefetches the next pending event's handler (its first two lines) and the addresses it hints,
+  /// so that their cache misses overlap the current event's work instead of stalling the next one: on a fleet,
+  /// memory latency, not instructions, dominates (docs/performance.md, "Eighth session"). Hints change no
+  /// result; a stale one costs a wasted load.
+  PrefetchHints& prefetch_hints(EventHandler& handler) {
+    if (handler.slot_ >= handlers_.size() || handlers_[handler.slot_] != &handler) [[unlikely]] enroll(handler);
+    hinting_ = true;
+    return hints_[handler.slot_];
   }
   /// Schedules after a delay (>= 0) from now.
   EventId schedule_in(SimTime delay, EventHandler& handler, std::uint32_t kind = 0, std::uint64_t data = 0) {
@@ -91,6 +106,8 @@ class Engine {
   void purge_cancelled();
 
   std::vector<EventHandler*> handlers_;  ///< by slot: every handler this engine has scheduled
+  std::vector<PrefetchHints> hints_;     ///< by slot
+  bool hinting_ = false;                 ///< some handler asked for hints (the hold model's never do)
   IdSet cancelled_;  ///< sequence numbers of cancelled events still pending (or already run: purged)
 
   Queue queue_;

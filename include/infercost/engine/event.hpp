@@ -24,6 +24,30 @@ class EventHandler {
   std::uint32_t slot_ = 0;  ///< in the table of the engine that last enrolled it
 };
 
+/// An address a handler's next event will probably read first: base + data × stride, with the event's data
+/// (stride 0: a fixed address), packed into 8 bytes (a 48-bit user-space address, a 16-bit stride) so that an
+/// engine's table of them stays in cache. Zero: none. See Engine::prefetch_hints.
+class PrefetchHint {
+ public:
+  PrefetchHint() = default;
+  explicit PrefetchHint(const void* base, std::uint64_t stride = 0)
+      : bits_(reinterpret_cast<std::uintptr_t>(base) | (stride << kAddressBits)) {
+    if ((reinterpret_cast<std::uintptr_t>(base) >> kAddressBits) != 0 || (stride >> (64 - kAddressBits)) != 0) {
+      bits_ = 0;  // not representable: no hint (a hint never changes results)
+    }
+  }
+  bool empty() const { return bits_ == 0; }
+  /// The hinted address for an event's data.
+  const char* address(std::uint64_t data) const {
+    return reinterpret_cast<const char*>((bits_ & kAddressMask) + data * (bits_ >> kAddressBits));
+  }
+
+ private:
+  static constexpr unsigned kAddressBits = 48;
+  static constexpr std::uint64_t kAddressMask = (std::uint64_t{1} << kAddressBits) - 1;
+  std::uint64_t bits_ = 0;
+};
+
 /// Identifies a scheduled event for cancellation (its insertion sequence number).
 using EventId = std::uint64_t;
 

@@ -25,6 +25,8 @@ class RequestListener {
   virtual void on_started(Request& request, SimTime now) = 0;
   virtual void on_first_token(Request& request, SimTime now) = 0;
   virtual void on_completed(Request& request, SimTime now) = 0;
+  /// A hint that a request of `user` will probably complete soon: changes nothing.
+  virtual void prefetch_user(std::uint32_t /*user*/) const {}
 };
 
 /// What a replica's GPUs are doing: piecewise constant between reports.

@@ -23,6 +23,8 @@ class WaitQueue {
   virtual void requeue(Request& request, SimTime now) = 0;
   /// The request to admit next, or nullptr when empty.
   virtual Request* front() = 0;
+  /// A hint that front() will be read soon: may start loading the request; changes nothing.
+  virtual void prefetch_front() const {}
   /// Removes front() (it was admitted).
   virtual void pop_front() = 0;
   virtual std::size_t size() const = 0;
