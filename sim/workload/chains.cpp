@@ -125,6 +125,12 @@ class SessionSource final : public ChainSource {
 
   void start() override {
     for (std::uint32_t u = 0; u < info_.users; ++u) schedule_session(u);
+    // A session start (data: the user) reads the user's stream and counters; a turn (data: the chain) its chain.
+    // Each hint is wasted on the other kind of event.
+    Engine::PrefetchHints& hints = ctx_.engine.prefetch_hints(*this);
+    hints.at[0] = PrefetchHint(rngs_.data(), sizeof(RandomStream));
+    hints.at[1] = ctx_.sink.user_record_hint(info_.first_user);
+    hint_chains();
   }
 
  protected:
@@ -159,7 +165,9 @@ class SessionSource final : public ChainSource {
     std::uint32_t index = free_;
     if (index == kNone) {
       index = static_cast<std::uint32_t>(chains_.size());
+      const Chain* before = chains_.data();
       chains_.emplace_back();
+      if (chains_.data() != before) hint_chains();
     } else {
       free_ = chains_[index].next_free;
     }
@@ -170,6 +178,8 @@ class SessionSource final : public ChainSource {
     chains_[index].next_free = free_;
     free_ = index;
   }
+
+  void hint_chains() { ctx_.engine.prefetch_hints(*this).at[2] = PrefetchHint(chains_.data(), sizeof(Chain)); }
 
   RateCurve curve_;
   std::uint32_t free_ = kNone;
@@ -219,6 +229,13 @@ class ClosedLoopSource final : public ChainSource {
   void start() override {
     // Each loop starts after one think time, so a population of agents does not fire all at once.
     for (std::uint32_t i = 0; i < chains_.size(); ++i) next_task(i);
+    // An event (data: the loop) reads its chain, and with one loop per user the user's stream and counters.
+    Engine::PrefetchHints& hints = ctx_.engine.prefetch_hints(*this);
+    hints.at[0] = PrefetchHint(chains_.data(), sizeof(Chain));
+    if (loops_ == 1) {
+      hints.at[1] = PrefetchHint(rngs_.data(), sizeof(RandomStream));
+      hints.at[2] = ctx_.sink.user_record_hint(info_.first_user);
+    }
   }
 
  protected:
