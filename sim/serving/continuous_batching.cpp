@@ -884,6 +884,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       ctx_.listener.prefetch_user(seq.user);
     }
     if (waiting_ > 0) queue_->prefetch_front();
+    ctx_.activity.prefetch_replica(ctx_.index);
     report_work(now);
     if (counts_service_) count_service(k);
     auto& completed = scratch_->completed;

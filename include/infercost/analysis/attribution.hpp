@@ -46,6 +46,7 @@ class CostAttribution final : public ActivityObserver, public WorkObserver {
                     const PooledWork& pooled) override;
   void on_pooled_work(const Request& request, double energy_j, double gpu_s) override;
   void prefetch_user(std::uint32_t user) const { __builtin_prefetch(&users_[user]); }
+  void prefetch_replica(std::uint32_t replica) const override { __builtin_prefetch(&replicas_[replica]); }
   /// Closes every replica's energy at `end` (the rest is unattributed).
   void finish(SimTime end);
 

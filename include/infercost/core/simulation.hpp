@@ -2,7 +2,6 @@
 // One run of a scenario: wires the workload, admission policy, router, replicas and metrics to an engine.
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <span>
@@ -10,6 +9,7 @@
 
 #include "infercost/analysis/attribution.hpp"
 #include "infercost/analysis/metrics.hpp"
+#include "infercost/core/request_pool.hpp"
 #include "infercost/core/scenario.hpp"
 #include "infercost/engine/engine.hpp"
 #include "infercost/engine/random.hpp"
@@ -109,6 +109,11 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   PrefetchHint user_record_hint(std::uint32_t first_user) const override {
     return PrefetchHint(metrics_.users.data() + first_user, sizeof(UserCounters));
   }
+  void prefetch_replica(std::uint32_t replica) const override {
+    __builtin_prefetch(&metrics_.replicas[replica]);
+    if (power_) power_->prefetch_replica(replica);
+    if (attribution_) attribution_->prefetch_replica(replica);
+  }
   void prefetch_user(std::uint32_t user) const override {
     __builtin_prefetch(&metrics_.users[user]);
     if (attribution_) attribution_->prefetch_user(user);
@@ -153,7 +158,7 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   ReplicaScratch replica_scratch_;  ///< buffers the replicas share within an event
   std::unique_ptr<TtftPredictor> ttft_;           ///< predicted TTFT for admission (null: the model has none)
   std::vector<std::unique_ptr<TrafficSource>> sources_;
-  std::deque<Request> pool_;                   ///< stable addresses
+  RequestPool pool_;
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t next_request_id_ = 0;
   std::uint64_t live_requests_ = 0;

@@ -120,6 +120,7 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   FacilityMeter(const PowerConfig& config, Engine& engine, std::uint32_t replicas);
 
   // ActivityObserver
+  void prefetch_replica(std::uint32_t replica) const override { __builtin_prefetch(&replicas_[replica]); }
   void on_activity(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
   void on_queue_change(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) override;
   // EventHandler: an idle replica's off_after expired.

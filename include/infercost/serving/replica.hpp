@@ -54,6 +54,8 @@ class ActivityObserver {
   virtual void on_queue_change(std::uint32_t replica, SimTime now, const ReplicaActivity& activity) {
     on_activity(replica, now, activity);
   }
+  /// A hint that the replica will report soon: may start loading its records; changes nothing.
+  virtual void prefetch_replica(std::uint32_t /*replica*/) const {}
 };
 
 /// A request's share of a replica's work over a span of time, relative to the other shares of the same report.
