@@ -19,13 +19,12 @@ void Engine::throw_range(std::uint32_t kind) const {
 }
 
 void Engine::enroll(EventHandler& handler) {
-  if (handlers_.size() >= Event::kMaxSlots) {
+  if (slots_.size() >= Event::kMaxSlots) {
     throw std::length_error("Engine: more than " + std::to_string(Event::kMaxSlots) +
                             " event handlers (replicas, sources, meters) in one simulation");
   }
-  handler.slot_ = static_cast<std::uint32_t>(handlers_.size());
-  handlers_.push_back(&handler);
-  hints_.emplace_back();
+  handler.slot_ = static_cast<std::uint32_t>(slots_.size());
+  slots_.push_back(Slot{&handler, {}});
 }
 
 void Engine::cancel(EventId id) {
@@ -54,14 +53,16 @@ void Engine::drain(SimTime end_time) {
     fingerprint_ = mix(fingerprint_ ^ static_cast<std::uint64_t>(e.time) ^ (std::uint64_t{e.kind()} << 56) ^ draws_);
     if (hinting_ && !queue_.empty()) {
       const Event& next = queue_.top();
-      const char* handler = reinterpret_cast<const char*>(handlers_[next.slot()]);
+      const Slot& slot = slots_[next.slot()];
+      const char* handler = reinterpret_cast<const char*>(slot.handler);
       __builtin_prefetch(handler);
       __builtin_prefetch(handler + 64);
-      for (const PrefetchHint& h : hints_[next.slot()].at) {
+      __builtin_prefetch(handler + 128);
+      for (const PrefetchHint& h : slot.hints.at) {
         if (!h.empty()) __builtin_prefetch(h.address(next.data));
       }
     }
-    handlers_[e.slot()]->on_event(*this, e.kind(), e.data);
+    slots_[e.slot()].handler->on_event(*this, e.kind(), e.data);
     if (ignored_) [[unlikely]] {
       // As if cancelled: the handler did nothing with it.
       ignored_ = false;

@@ -48,7 +48,9 @@ struct Sequence {
   std::uint64_t computed = 0;       ///< tokens whose K and V are cached
   std::uint64_t blocks = 0;         ///< KV blocks held
   std::uint32_t chunk = 0;          ///< prompt tokens computed in the current step
-  std::uint32_t user = 0;           ///< request->user, to prefetch the user's records without the request
+  std::uint32_t user = 0;           ///< request->user, user_class and source_tag, to prefetch the records its
+  std::uint32_t user_class = 0;     ///< completion updates without the request
+  std::uint32_t source_tag = 0;
   bool decoding = false;            ///< prompt done; one token per iteration
   std::int64_t x = 0;               ///< decoding: computed minus the replica's decode counter (WorkPool's x)
 };
@@ -63,7 +65,9 @@ struct alignas(64) Decoder {
   std::int64_t gx = 0;         ///< generated tokens minus the decode counter
   std::uint32_t target = 0;
   std::uint32_t prompt_tokens = 0;
-  std::uint32_t user = 0;  ///< request->user, so that a completion's user records load beside the request
+  std::uint32_t user = 0;  ///< request->user, user_class and source_tag, so that a completion's records load
+  std::uint32_t user_class = 0;  ///< beside the request
+  std::uint32_t source_tag = 0;
 };
 
 /// Per-unit-share sums of the pool's spans (WorkRates times base and slope), long double because a member's credit
@@ -304,6 +308,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     d.target = seq.target;
     d.prompt_tokens = seq.prompt_tokens;
     d.user = seq.user;
+    d.user_class = seq.user_class;
+    d.source_tag = seq.source_tag;
     marks_[slot] = mark;
     ++decoder_count_;
     sum_x_ += d.x;
@@ -362,6 +368,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     Sequence seq;
     seq.request = d.request;
     seq.user = d.user;
+    seq.user_class = d.user_class;
+    seq.source_tag = d.source_tag;
     seq.order = d.order;
     seq.prompt_tokens = seq.prefilled = d.prompt_tokens;
     seq.generated = static_cast<std::uint32_t>(d.gx + counter_i());
@@ -573,6 +581,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       Sequence seq;
       seq.request = r;
       seq.user = r->user;
+      seq.user_class = r->user_class;
+      seq.source_tag = r->source_tag;
       seq.order = next_order_++;
       seq.prompt_tokens = prompt;
       seq.generated = generated;
@@ -768,12 +778,11 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   void schedule_end(SimTime end, std::uint32_t kind = kStepEnd) {
     step_end_ = end;
     ctx_.engine.schedule_at(end, *this, kind, generation_);
-    // What the step's end reads first besides the replica's first lines: its third line, the next decoder to
-    // finish and its work mark, and the free slot the next prefilled sequence takes (stale hints cost nothing).
+    // What the step's end reads first besides the replica's first lines: the next decoder to finish and its work
+    // mark, and the free slot the next prefilled sequence takes (stale hints cost nothing).
     Engine::PrefetchHints& hints = ctx_.engine.prefetch_hints(*this);
     const bool decoding = decoder_count_ > 0;
-    hints.at = {PrefetchHint{reinterpret_cast<const char*>(this) + 128},
-                PrefetchHint{decoding ? &decoders_[next_finish_slot_] : nullptr},
+    hints.at = {PrefetchHint{decoding ? &decoders_[next_finish_slot_] : nullptr},
                 PrefetchHint{decoding ? &marks_[next_finish_slot_] : nullptr},
                 PrefetchHint{free_head_ != kNoSlot ? &decoders_[free_head_] : nullptr}};
   }
@@ -876,12 +885,12 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     if (k > 0 && next_finish_at_ <= counter_i() + static_cast<std::int64_t>(k)) {
       const Decoder& d = decoders_[next_finish_slot_];
       __builtin_prefetch(d.request);
-      ctx_.listener.prefetch_user(d.user);
+      ctx_.listener.prefetch_completion(d.user, d.user_class, d.source_tag);
     }
     for (const Sequence& seq : prefilling_) {
       if (seq.chunk == 0) continue;
       __builtin_prefetch(seq.request);
-      ctx_.listener.prefetch_user(seq.user);
+      ctx_.listener.prefetch_completion(seq.user, seq.user_class, seq.source_tag);
     }
     if (waiting_ > 0) queue_->prefetch_front();
     ctx_.activity.prefetch_replica(ctx_.index);

@@ -71,6 +71,11 @@ class ChainSource : public UserSource {
   ChainSource(const TurnSettings& settings, const UserClassInfo& info, TrafficContext ctx)
       : UserSource(info, ctx), settings_(settings), rngs_(make_user_streams()) {}
 
+  void prefetch_completion(std::uint32_t user, std::uint32_t source_tag) const override {
+    if (source_tag < chains_.size()) __builtin_prefetch(&chains_[source_tag]);
+    __builtin_prefetch(rngs_.data() + (user - info_.first_user));  // the think time's draw
+  }
+
   void on_completed(Request& r) override {
     const std::uint32_t index = r.source_tag;
     Chain& c = chains_[index];
@@ -97,8 +102,20 @@ class ChainSource : public UserSource {
     c.turns_left = std::max<std::uint32_t>(1, settings_.turns->sample(rngs_[c.user]));
   }
 
+  /// A turn's event carries the chain in its high half and the chain's user in its low half, which the
+  /// prefetch hints read (the user's stream and counters, the chain).
   void schedule_turn(std::uint32_t index, SimTime t) {
-    if (t < ctx_.end_time) ctx_.engine.schedule_at(t, *this, kTurn, index);
+    if (t < ctx_.end_time) {
+      ctx_.engine.schedule_at(t, *this, kTurn, (std::uint64_t{index} << 32) | chains_[index].user);
+    }
+  }
+  static std::uint32_t chain_of(std::uint64_t turn_data) { return static_cast<std::uint32_t>(turn_data >> 32); }
+  /// The hints for both kinds of event: the user's stream and counters (low half), the chain (high half).
+  void hint(std::size_t stream, std::size_t counters, std::size_t chain) {
+    Engine::PrefetchHints& hints = ctx_.engine.prefetch_hints(*this);
+    hints.at[stream] = PrefetchHint(rngs_.data(), sizeof(RandomStream));
+    hints.at[counters] = ctx_.sink.user_record_hint(info_.first_user);
+    hints.at[chain] = PrefetchHint(chains_.data(), sizeof(Chain), true);
   }
 
   /// Sends the chain's next turn: a new prompt on top of the context so far.
@@ -125,29 +142,25 @@ class SessionSource final : public ChainSource {
 
   void start() override {
     for (std::uint32_t u = 0; u < info_.users; ++u) schedule_session(u);
-    // A session start (data: the user) reads the user's stream and counters; a turn (data: the chain) its chain.
-    // Each hint is wasted on the other kind of event.
-    Engine::PrefetchHints& hints = ctx_.engine.prefetch_hints(*this);
-    hints.at[0] = PrefetchHint(rngs_.data(), sizeof(RandomStream));
-    hints.at[1] = ctx_.sink.user_record_hint(info_.first_user);
-    hint_chains();
+    hint(0, 1, 2);  // a session start's data is the user alone: its chain hint is wasted
   }
 
  protected:
   void on_source_event(std::uint32_t kind, std::uint64_t data) override {
-    const auto id = static_cast<std::uint32_t>(data);
+    const auto user = static_cast<std::uint32_t>(data);
     if (kind == kSessionStart) {
-      if (has_left(id)) return;
-      const std::uint32_t index = allocate(id);
+      if (has_left(user)) return;
+      const std::uint32_t index = allocate(user);
       begin(index);
-      schedule_session(id);
+      schedule_session(user);
       send_turn(index);
       return;
     }
-    if (has_left(chains_[id].user)) {
-      release(id);
+    const std::uint32_t index = chain_of(data);
+    if (has_left(chains_[index].user)) {
+      release(index);
     } else {
-      send_turn(id);
+      send_turn(index);
     }
   }
 
@@ -167,7 +180,7 @@ class SessionSource final : public ChainSource {
       index = static_cast<std::uint32_t>(chains_.size());
       const Chain* before = chains_.data();
       chains_.emplace_back();
-      if (chains_.data() != before) hint_chains();
+      if (chains_.data() != before) hint(0, 1, 2);
     } else {
       free_ = chains_[index].next_free;
     }
@@ -178,8 +191,6 @@ class SessionSource final : public ChainSource {
     chains_[index].next_free = free_;
     free_ = index;
   }
-
-  void hint_chains() { ctx_.engine.prefetch_hints(*this).at[2] = PrefetchHint(chains_.data(), sizeof(Chain)); }
 
   RateCurve curve_;
   std::uint32_t free_ = kNone;
@@ -229,18 +240,12 @@ class ClosedLoopSource final : public ChainSource {
   void start() override {
     // Each loop starts after one think time, so a population of agents does not fire all at once.
     for (std::uint32_t i = 0; i < chains_.size(); ++i) next_task(i);
-    // An event (data: the loop) reads its chain, and with one loop per user the user's stream and counters.
-    Engine::PrefetchHints& hints = ctx_.engine.prefetch_hints(*this);
-    hints.at[0] = PrefetchHint(chains_.data(), sizeof(Chain));
-    if (loops_ == 1) {
-      hints.at[1] = PrefetchHint(rngs_.data(), sizeof(RandomStream));
-      hints.at[2] = ctx_.sink.user_record_hint(info_.first_user);
-    }
+    hint(0, 1, 2);
   }
 
  protected:
   void on_source_event(std::uint32_t, std::uint64_t data) override {
-    const auto index = static_cast<std::uint32_t>(data);
+    const std::uint32_t index = chain_of(data);
     const std::uint32_t u = chains_[index].user;
     if (has_left(u)) return;  // the loop stops for good
     const SimTime now = ctx_.engine.now();

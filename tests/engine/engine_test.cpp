@@ -350,8 +350,13 @@ TEST_CASE("a prefetch hint packs an address affine in the event's data, or nothi
   for (std::uint64_t i : {0, 1, 2, 999}) REQUIRE(strided.address(i) == reinterpret_cast<const char*>(&table[i]));
   REQUIRE(PrefetchHint().empty());
   REQUIRE(PrefetchHint(nullptr).empty());
-  REQUIRE(PrefetchHint(table.data(), 65535).address(2) == reinterpret_cast<const char*>(table.data()) + 131070);
-  REQUIRE(PrefetchHint(table.data(), 65536).empty());  // a stride beyond 16 bits: no hint rather than a wrong one
+  REQUIRE(PrefetchHint(table.data(), 32767).address(2) == reinterpret_cast<const char*>(table.data()) + 65534);
+  REQUIRE(PrefetchHint(table.data(), 32768).empty());  // a stride beyond 15 bits: no hint rather than a wrong one
+  // Either half of the data: (chain 5, user 9) packed as 5 << 32 | 9.
+  const std::uint64_t packed = (std::uint64_t{5} << 32) | 9;
+  REQUIRE(strided.address(packed) == reinterpret_cast<const char*>(&table[9]));
+  REQUIRE(PrefetchHint(table.data(), sizeof(std::uint64_t), true).address(packed) ==
+          reinterpret_cast<const char*>(&table[5]));
   REQUIRE(PrefetchHint(reinterpret_cast<const void*>(std::uintptr_t{1} << 50)).empty());
 }
 
@@ -378,12 +383,11 @@ TEST_CASE("prefetch hints, live or stale, change no event and no fingerprint", "
     for (int i = 0; i < 50; ++i) engine.schedule_at(i, chain, 0, static_cast<std::uint64_t>(i));
     if (mode == 1) {
       Engine::PrefetchHints& hints = engine.prefetch_hints(chain);
-      hints.at = {PrefetchHint(live.data()), PrefetchHint(live.data(), 1), PrefetchHint(), PrefetchHint(&chain)};
+      hints.at = {PrefetchHint(live.data()), PrefetchHint(live.data(), 1), PrefetchHint(&chain)};
       REQUIRE(&engine.prefetch_hints(chain) == &hints);
     } else if (mode == 2) {
       dead.reset();
-      engine.prefetch_hints(chain).at = {PrefetchHint(stale), PrefetchHint(stale, 4096), PrefetchHint(stale, 65535),
-                                         PrefetchHint(stale, 1)};
+      engine.prefetch_hints(chain).at = {PrefetchHint(stale), PrefetchHint(stale, 4096), PrefetchHint(stale, 32767, true)};
     }
     engine.run();
     return std::make_pair(chain.seen, engine.fingerprint());

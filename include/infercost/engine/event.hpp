@@ -24,22 +24,25 @@ class EventHandler {
   std::uint32_t slot_ = 0;  ///< in the table of the engine that last enrolled it
 };
 
-/// An address a handler's next event will probably read first: base + data × stride, with the event's data
-/// (stride 0: a fixed address), packed into 8 bytes (a 48-bit user-space address, a 16-bit stride) so that an
+/// An address a handler's next event will probably read first: base + i × stride, where i is one half of the
+/// event's 64-bit data (the low half unless `high`; a handler may pack two indices into its data), stride 0 a
+/// fixed address. Packed into 8 bytes (a 48-bit user-space address, the half, a 15-bit stride) so that an
 /// engine's table of them stays in cache. Zero: none. See Engine::prefetch_hints.
 class PrefetchHint {
  public:
   PrefetchHint() = default;
-  explicit PrefetchHint(const void* base, std::uint64_t stride = 0)
-      : bits_(reinterpret_cast<std::uintptr_t>(base) | (stride << kAddressBits)) {
-    if ((reinterpret_cast<std::uintptr_t>(base) >> kAddressBits) != 0 || (stride >> (64 - kAddressBits)) != 0) {
+  explicit PrefetchHint(const void* base, std::uint64_t stride = 0, bool high = false)
+      : bits_(reinterpret_cast<std::uintptr_t>(base) | (std::uint64_t{high} << kAddressBits) |
+              (stride << (kAddressBits + 1))) {
+    if ((reinterpret_cast<std::uintptr_t>(base) >> kAddressBits) != 0 || (stride >> (63 - kAddressBits)) != 0) {
       bits_ = 0;  // not representable: no hint (a hint never changes results)
     }
   }
   bool empty() const { return bits_ == 0; }
   /// The hinted address for an event's data.
   const char* address(std::uint64_t data) const {
-    return reinterpret_cast<const char*>((bits_ & kAddressMask) + data * (bits_ >> kAddressBits));
+    const std::uint64_t i = (data >> (((bits_ >> kAddressBits) & 1) * 32)) & 0xffffffffu;
+    return reinterpret_cast<const char*>((bits_ & kAddressMask) + i * (bits_ >> (kAddressBits + 1)));
   }
 
  private:

@@ -25,8 +25,10 @@ class RequestListener {
   virtual void on_started(Request& request, SimTime now) = 0;
   virtual void on_first_token(Request& request, SimTime now) = 0;
   virtual void on_completed(Request& request, SimTime now) = 0;
-  /// A hint that a request of `user` will probably complete soon: changes nothing.
-  virtual void prefetch_user(std::uint32_t /*user*/) const {}
+  /// A hint that a request (of `user`, in `user_class`, with the source's `source_tag`) will probably complete
+  /// or get its first token soon: may start loading the records that will update; changes nothing.
+  virtual void prefetch_completion(std::uint32_t /*user*/, std::uint32_t /*user_class*/,
+                                   std::uint32_t /*source_tag*/) const {}
 };
 
 /// What a replica's GPUs are doing: piecewise constant between reports.

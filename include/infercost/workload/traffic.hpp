@@ -64,6 +64,9 @@ class TrafficSource : public EventHandler {
   virtual void on_completed(Request& request) = 0;
   /// A submission was rejected; the source retries (sink.submit later) or ends it (sink.finish).
   virtual void on_rejected(Request& request, const AdmissionDecision& decision) = 0;
+  /// A hint that a request of (global) `user` with `source_tag` will probably complete soon: may start loading
+  /// what on_completed reads; changes nothing.
+  virtual void prefetch_completion(std::uint32_t /*user*/, std::uint32_t /*source_tag*/) const {}
 };
 
 /// A validated arrival-process configuration of a user class; builds its traffic source.
