@@ -30,7 +30,8 @@ class RequestSink {
   virtual Request& request_at(std::uint32_t pool_index) = 0;
   /// A user left the service for the rest of the run (client `on_cap: leave`).
   virtual void user_left(std::uint32_t /*user*/) {}
-  /// A prefetch hint for the record of user first_user + data that create_request updates (none by default).
+  /// A prefetch hint for the record that create_request updates, of user first_user + the low half of an
+  /// event's data (none by default).
   virtual PrefetchHint user_record_hint(std::uint32_t /*first_user*/) const { return {}; }
 };
 
