@@ -111,11 +111,10 @@ class ChainSource : public UserSource {
   }
   static std::uint32_t chain_of(std::uint64_t turn_data) { return static_cast<std::uint32_t>(turn_data >> 32); }
   /// The hints for both kinds of event: the user's stream and counters (low half), the chain (high half).
-  void hint(std::size_t stream, std::size_t counters, std::size_t chain) {
-    Engine::PrefetchHints& hints = ctx_.engine.prefetch_hints(*this);
-    hints.at[stream] = PrefetchHint(rngs_.data(), sizeof(RandomStream));
-    hints.at[counters] = ctx_.sink.user_record_hint(info_.first_user);
-    hints.at[chain] = PrefetchHint(chains_.data(), sizeof(Chain), true);
+  void hint() {
+    ctx_.engine.prefetch_hints(*this).at = {PrefetchHint(rngs_.data(), sizeof(RandomStream)),
+                                            ctx_.sink.user_record_hint(info_.first_user),
+                                            PrefetchHint(chains_.data(), sizeof(Chain), true)};
   }
 
   /// Sends the chain's next turn: a new prompt on top of the context so far.
@@ -142,7 +141,7 @@ class SessionSource final : public ChainSource {
 
   void start() override {
     for (std::uint32_t u = 0; u < info_.users; ++u) schedule_session(u);
-    hint(0, 1, 2);  // a session start's data is the user alone: its chain hint is wasted
+    hint();  // a session start's data is the user alone: its chain hint is wasted
   }
 
  protected:
@@ -180,7 +179,7 @@ class SessionSource final : public ChainSource {
       index = static_cast<std::uint32_t>(chains_.size());
       const Chain* before = chains_.data();
       chains_.emplace_back();
-      if (chains_.data() != before) hint(0, 1, 2);
+      if (chains_.data() != before) hint();
     } else {
       free_ = chains_[index].next_free;
     }
@@ -240,7 +239,7 @@ class ClosedLoopSource final : public ChainSource {
   void start() override {
     // Each loop starts after one think time, so a population of agents does not fire all at once.
     for (std::uint32_t i = 0; i < chains_.size(); ++i) next_task(i);
-    hint(0, 1, 2);
+    hint();
   }
 
  protected:

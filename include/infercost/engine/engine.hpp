@@ -112,7 +112,7 @@ class Engine {
     PrefetchHints hints;
   };
   std::vector<Slot> slots_;
-  bool hinting_ = false;                 ///< some handler asked for hints (the hold model's never do)
+  bool hinting_ = false;  ///< some handler asked for hints (the hold model's never do)
   IdSet cancelled_;  ///< sequence numbers of cancelled events still pending (or already run: purged)
 
   Queue queue_;
