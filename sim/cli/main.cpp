@@ -14,6 +14,7 @@
 #include "infercost/analysis/check.hpp"
 #include "infercost/analysis/html_report.hpp"
 #include "infercost/analysis/report.hpp"
+#include "infercost/cli/huge_pages.hpp"
 #include "infercost/analysis/sweep.hpp"
 #include "infercost/core/federation.hpp"
 #include "infercost/core/scenario.hpp"
@@ -411,6 +412,7 @@ void add_seed_option(CLI::App& cmd, std::optional<std::uint64_t>& seed) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  infercost::reexec_with_huge_pages(argv);
   CLI::App app{"infercost: a discrete-event simulator of what it costs to serve LLMs on GPU clusters, and who pays."};
   app.set_version_flag("--version", std::string("infercost ") + INFERCOST_VERSION);
   app.require_subcommand(1);

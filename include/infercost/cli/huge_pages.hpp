@@ -1,0 +1,27 @@
+#pragma once
+// Transparent huge pages for the simulator's heap: where the kernel gives them only on request (THP "madvise"
+// mode), the process re-executes itself once with glibc's hugetlb tunable set, so that malloc requests them for
+// every arena. Fleet-scale runs are bound by TLB and cache misses (docs/performance.md, "Ninth session").
+#include <string>
+#include <string_view>
+
+namespace infercost {
+
+/// What the process environment says about huge pages; plain values so the decision is testable.
+struct HugePageEnvironment {
+  const char* glibc_tunables = nullptr;  ///< GLIBC_TUNABLES, or null
+  const char* opt_out = nullptr;         ///< INFERCOST_HUGE_PAGES ("0" turns the re-execution off), or null
+  const char* ld_preload = nullptr;      ///< LD_PRELOAD (valgrind's tools preload vgpreload_*), or null
+  std::string thp_enabled;               ///< /sys/kernel/mm/transparent_hugepage/enabled, empty if unreadable
+};
+
+/// The GLIBC_TUNABLES value to re-execute with, or an empty string when the process should run as it is: THP not
+/// in "madvise" mode, the tunable already set, turned off, or under valgrind (which would run the new image
+/// natively and lose the profile).
+std::string huge_page_tunables(const HugePageEnvironment& env);
+
+/// Re-executes its own binary (/proc/self/exe) with huge_page_tunables() when it says so; returns when it does not, or when the
+/// re-execution fails (the run goes on with ordinary pages).
+void reexec_with_huge_pages(char** argv);
+
+}  // namespace infercost

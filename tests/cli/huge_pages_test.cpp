@@ -1,0 +1,79 @@
+// When the CLI re-executes itself to get transparent huge pages, and that it does so at most once.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "../test_support.hpp"
+#include "infercost/cli/huge_pages.hpp"
+
+using namespace infercost;
+
+namespace {
+HugePageEnvironment madvise_mode() {
+  HugePageEnvironment env;
+  env.thp_enabled = "always [madvise] never\n";
+  return env;
+}
+}  // namespace
+
+TEST_CASE("huge pages are requested only where the kernel gives them on request", "[cli][huge-pages]") {
+  HugePageEnvironment env = madvise_mode();
+  CHECK(huge_page_tunables(env) == "glibc.malloc.hugetlb=1");
+  env.thp_enabled = "[always] madvise never\n";
+  CHECK(huge_page_tunables(env).empty());
+  env.thp_enabled = "always madvise [never]\n";
+  CHECK(huge_page_tunables(env).empty());
+  env.thp_enabled.clear();  // no sysfs file: not Linux, or no THP
+  CHECK(huge_page_tunables(env).empty());
+}
+
+TEST_CASE("the huge-page tunable joins the user's tunables and is never set twice", "[cli][huge-pages]") {
+  HugePageEnvironment env = madvise_mode();
+  env.glibc_tunables = "glibc.malloc.arena_max=2";
+  CHECK(huge_page_tunables(env) == "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1");
+  // The re-executed image finds its own setting (and a user's explicit choice, 0 included, is kept).
+  env.glibc_tunables = "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1";
+  CHECK(huge_page_tunables(env).empty());
+  env.glibc_tunables = "glibc.malloc.hugetlb=0";
+  CHECK(huge_page_tunables(env).empty());
+  env.glibc_tunables = "";
+  CHECK(huge_page_tunables(env) == "glibc.malloc.hugetlb=1");
+}
+
+TEST_CASE("INFERCOST_HUGE_PAGES=0 and valgrind keep the process as it is", "[cli][huge-pages]") {
+  HugePageEnvironment env = madvise_mode();
+  env.opt_out = "0";
+  CHECK(huge_page_tunables(env).empty());
+  env.opt_out = "1";
+  CHECK_FALSE(huge_page_tunables(env).empty());
+  env.opt_out = nullptr;
+  env.ld_preload = "/usr/libexec/valgrind/vgpreload_core-amd64-linux.so:/usr/libexec/valgrind/vgpreload_memcheck.so";
+  CHECK(huge_page_tunables(env).empty());
+  env.ld_preload = "/usr/lib/libjemalloc.so";
+  CHECK_FALSE(huge_page_tunables(env).empty());
+}
+
+TEST_CASE("a run gives the same outputs with and without the huge-page re-execution", "[cli][huge-pages]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = test::temp_dir("huge-pages");
+  const auto run = [&](const char* setting, const std::string& name) {
+    ::setenv("INFERCOST_HUGE_PAGES", setting, 1);
+    std::string err;
+    const int rc = test::run_cli("run scenarios/llama70b-h100.yaml --set duration=10m -q -o " + (dir / name).string(), &err);
+    ::unsetenv("INFERCOST_HUGE_PAGES");
+    INFO(err);
+    REQUIRE(rc == 0);
+  };
+  run("0", "plain");
+  run("1", "huge");
+  std::size_t compared = 0;
+  for (const auto& e : fs::directory_iterator(dir / "plain")) {
+    const std::string name = e.path().filename().string();
+    if (name == "run.json") continue;  // wall time and peak memory differ by design
+    INFO(name);
+    CHECK(test::read_file(e.path()) == test::read_file(dir / "huge" / name));
+    ++compared;
+  }
+  CHECK(compared >= 3);
+}
