@@ -127,10 +127,11 @@ std::string run_json(const Scenario& scenario, const RunInfo& info) {
       "  \"scenario_hash\": \"{:016x}\",\n  \"seed\": {},\n  \"simulated_s\": {},\n  \"wall_s\": {},\n"
       "  \"events_processed\": {},\n  \"events_per_s\": {},\n  \"event_fingerprint\": \"{:016x}\",\n"
       "  \"requests_submitted\": {},\n  \"simulated_requests_per_wall_s\": {},\n"
-      "  \"simulated_s_per_wall_s\": {},\n  \"peak_rss_bytes\": {},\n  \"user_classes\": [{}\n  ]\n}}\n",
+      "  \"simulated_s_per_wall_s\": {},\n  \"peak_rss_bytes\": {},\n  \"huge_page_bytes\": {},\n"
+      "  \"user_classes\": [{}\n  ]\n}}\n",
       json_quote(INFERCOST_VERSION), json_quote(scenario.name), json_quote(scenario.file), scenario.hash, info.seed,
       to_seconds(info.end_time), info.wall_s, info.events, eps, info.fingerprint, info.requests_submitted,
-      requests_per_wall_s, simulated_s_per_wall_s, info.peak_rss_bytes, classes);
+      requests_per_wall_s, simulated_s_per_wall_s, info.peak_rss_bytes, info.huge_page_bytes, classes);
 }
 
 void write_run_outputs(const std::filesystem::path& dir, const Scenario& scenario, const Simulation& sim,

@@ -488,6 +488,7 @@ std::optional<FederatedResult> run_federated(const Scenario& scenario, std::uint
   info.end_time = end;
   info.requests_submitted = out->metrics.submitted;
   info.peak_rss_bytes = peak_rss_bytes();
+  info.huge_page_bytes = huge_page_bytes();
   info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return out;
 }

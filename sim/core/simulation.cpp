@@ -108,6 +108,7 @@ RunInfo Simulation::end_run() {
   info.in_flight = live_requests_;
   info.requests_submitted = metrics_.submitted;
   info.peak_rss_bytes = peak_rss_bytes();
+  info.huge_page_bytes = huge_page_bytes();
   info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
   return info;
 }

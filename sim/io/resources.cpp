@@ -2,6 +2,9 @@
 
 #include <sys/resource.h>
 
+#include <fstream>
+#include <string>
+
 namespace infercost {
 
 std::uint64_t peak_rss_bytes() {
@@ -13,6 +16,17 @@ std::uint64_t peak_rss_bytes() {
 #else
   return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024u;
 #endif
+}
+
+std::uint64_t huge_page_bytes() {
+  std::ifstream in("/proc/self/smaps_rollup");
+  std::string key;
+  std::uint64_t kb = 0;
+  while (in >> key) {
+    if (key == "AnonHugePages:") return in >> kb ? kb * 1024u : 0;
+    in.ignore(4096, '\n');
+  }
+  return 0;
 }
 
 }  // namespace infercost

@@ -60,7 +60,8 @@ TEST_CASE("a run gives the same outputs with and without the huge-page re-execut
   const auto run = [&](const char* setting, const std::string& name) {
     ::setenv("INFERCOST_HUGE_PAGES", setting, 1);
     std::string err;
-    const int rc = test::run_cli("run scenarios/llama70b-h100.yaml --set duration=10m -q -o " + (dir / name).string(), &err);
+    const std::string args = "run scenarios/llama70b-h100.yaml --set duration=10m -q -o " + (dir / name).string();
+    const int rc = test::run_cli(args, &err);
     ::unsetenv("INFERCOST_HUGE_PAGES");
     INFO(err);
     REQUIRE(rc == 0);
@@ -76,4 +77,30 @@ TEST_CASE("a run gives the same outputs with and without the huge-page re-execut
     ++compared;
   }
   CHECK(compared >= 3);
+}
+
+TEST_CASE("run.json says how much of the run was on huge pages, and the re-execution is what puts it there",
+          "[cli][huge-pages]") {
+  namespace fs = std::filesystem;
+  const std::string mode = test::read_file("/sys/kernel/mm/transparent_hugepage/enabled");
+  if (mode.find("[madvise]") == std::string::npos) {
+    WARN("transparent huge pages are not in madvise mode here: nothing to re-execute for");
+    return;
+  }
+  const fs::path dir = test::temp_dir("huge-page-bytes");
+  const auto huge_bytes = [&](const char* setting) {
+    ::setenv("INFERCOST_HUGE_PAGES", setting, 1);
+    std::string err;
+    // A fleet's replicas fill several megabytes of heap: whole 2 MiB pages of it.
+    const int rc = test::run_cli("run scenarios/bench/fleet-hour.yaml --set duration=2s -q -o " + dir.string(), &err);
+    ::unsetenv("INFERCOST_HUGE_PAGES");
+    INFO(err);
+    REQUIRE(rc == 0);
+    const std::string json = test::read_file(dir / "run.json");
+    const auto at = json.find("\"huge_page_bytes\": ");
+    REQUIRE(at != std::string::npos);
+    return std::stoull(json.substr(at + 19));
+  };
+  CHECK(huge_bytes("0") == 0);  // nothing asks for them: madvise mode gives none
+  CHECK(huge_bytes("1") >= std::uint64_t{2} << 20);
 }

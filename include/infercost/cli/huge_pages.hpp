@@ -20,8 +20,8 @@ struct HugePageEnvironment {
 /// natively and lose the profile).
 std::string huge_page_tunables(const HugePageEnvironment& env);
 
-/// Re-executes its own binary (/proc/self/exe) with huge_page_tunables() when it says so; returns when it does not, or when the
-/// re-execution fails (the run goes on with ordinary pages).
+/// Re-executes its own binary (/proc/self/exe) with huge_page_tunables() when that says so; returns when it does
+/// not, or when the re-execution fails (the run goes on with ordinary pages).
 void reexec_with_huge_pages(char** argv);
 
 }  // namespace infercost

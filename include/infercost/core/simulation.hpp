@@ -30,6 +30,7 @@ struct RunInfo {
   PowerSummary power;   ///< energy, money and emissions (zeros when the scenario has no power section)
   std::uint64_t requests_submitted = 0;  ///< requests created during the run (simulated requests)
   std::uint64_t peak_rss_bytes = 0;      ///< the process's peak resident memory at the end of the run
+  std::uint64_t huge_page_bytes = 0;     ///< of it, on transparent huge pages at the end of the run
   Attribution attribution;  ///< the bill split over users (docs/attribution.md)
 };
 
