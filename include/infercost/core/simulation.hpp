@@ -113,11 +113,11 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   void prefetch_replica(std::uint32_t replica) const override {
     __builtin_prefetch(&metrics_.replicas[replica]);
     if (power_) power_->prefetch_replica(replica);
-    if (attribution_) attribution_->prefetch_replica(replica);
+    attribution_->prefetch_replica(replica);
   }
   void prefetch_completion(std::uint32_t user, std::uint32_t user_class, std::uint32_t source_tag) const override {
     __builtin_prefetch(&metrics_.users[user]);
-    if (attribution_) attribution_->prefetch_user(user);
+    attribution_->prefetch_user(user);
     if (user_class < sources_.size()) sources_[user_class]->prefetch_completion(user, source_tag);
   }
   void user_left(std::uint32_t user) override;

@@ -27,7 +27,7 @@ class Engine {
   /// Inline: it is half of every event's cost.
   EventId schedule_at(SimTime t, EventHandler& handler, std::uint32_t kind = 0, std::uint64_t data = 0) {
     if (t < now_) [[unlikely]] throw_past(t);
-    if (handler.slot_ >= slots_.size() || slots_[handler.slot_].handler != &handler) [[unlikely]] enroll(handler);
+    enrolled(handler);
     if (kind >= Event::kMaxKinds || next_seq_ > Event::kMaxSeq) [[unlikely]] throw_range(kind);
     const std::uint64_t seq = next_seq_++;
     queue_.push(Event{t, Event::tag_of(seq, handler.slot_, kind), data});
@@ -43,9 +43,8 @@ class Engine {
   /// memory latency, not instructions, dominates (docs/performance.md, "Eighth session"). Hints change no
   /// result; a stale one costs a wasted load.
   PrefetchHints& prefetch_hints(EventHandler& handler) {
-    if (handler.slot_ >= slots_.size() || slots_[handler.slot_].handler != &handler) [[unlikely]] enroll(handler);
     hinting_ = true;
-    return slots_[handler.slot_].hints;
+    return enrolled(handler).hints;
   }
   /// Schedules after a delay (>= 0) from now.
   EventId schedule_in(SimTime delay, EventHandler& handler, std::uint32_t kind = 0, std::uint64_t data = 0) {
@@ -112,6 +111,11 @@ class Engine {
     PrefetchHints hints;
   };
   std::vector<Slot> slots_;
+  /// The handler's slot, enrolling it first if its slot_ is not this engine's (a new, copied or moved handler).
+  Slot& enrolled(EventHandler& handler) {
+    if (handler.slot_ >= slots_.size() || slots_[handler.slot_].handler != &handler) [[unlikely]] enroll(handler);
+    return slots_[handler.slot_];
+  }
   bool hinting_ = false;  ///< some handler asked for hints (the hold model's never do)
   IdSet cancelled_;  ///< sequence numbers of cancelled events still pending (or already run: purged)
 
