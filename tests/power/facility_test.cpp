@@ -186,15 +186,20 @@ TEST_CASE("sampling never changes the results, and the samples add up to them", 
     CHECK(s.peak_facility_power_kw == base.peak_facility_power_kw);
     // Sum over the rows of (average power x window length) is the energy.
     const CsvTable& ts = r.timeseries;
-    double facility_j = 0, it_j = 0;
+    double facility_j = 0, it_j = 0, busy_s = 0, running_s = 0;
     for (std::size_t i = 0; i < ts.rows(); ++i) {
       const double start = std::get<double>(ts.data()[i][0]);
       const double end = i + 1 < ts.rows() ? std::get<double>(ts.data()[i + 1][0]) : 60.0;
       it_j += std::get<double>(ts.data()[i][2]) * (end - start);
       facility_j += std::get<double>(ts.data()[i][4]) * (end - start);
+      busy_s += std::get<double>(ts.data()[i][9]) * (end - start);
+      running_s += std::get<double>(ts.data()[i][10]) * (end - start);
     }
     CHECK(it_j == Approx(base.energy_it_kwh * kJoulesPerKwh).epsilon(1e-12));
     CHECK(facility_j == Approx(base.energy_facility_kwh * kJoulesPerKwh).epsilon(1e-12));
+    // Busy from 10 s to 40 s; 4 sequences for 2 s, then 1 for 28 s.
+    CHECK(busy_s == Approx(30.0).epsilon(1e-12));
+    CHECK(running_s == Approx(4 * 2 + 1 * 28).epsilon(1e-12));
   }
 }
 

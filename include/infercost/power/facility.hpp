@@ -260,6 +260,8 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
 
   void advance(SimTime to);
   void integrate(SimTime from, SimTime to);
+  /// integrate(last_, last_ + dt) for one site when last_ + dt < quick_until_.
+  void integrate_one_site(SimTime dt);
   /// Folds every site's piece [piece_start_, t) into the integrals, at the segment's coefficients (t is a
   /// segment boundary or the end).
   void flush_integrals(SimTime t);
@@ -289,6 +291,9 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   SimTime piece_start_ = 0;                 ///< where the sites' current pieces began
   SimTime sample_piece_start_ = 0;          ///< where the samples' current pieces began
   SimTime sample_end_ = kTimeNever;         ///< end of the open time-series window
+  /// With one site, min(segment_end_, sample_end_) as of the last full integrate(): advancing to before it
+  /// crosses no boundary (integrate_one_site). 0 with several sites or before the first segment.
+  SimTime quick_until_ = 0;
   std::int64_t peak_total_it_uw_ = 0;       ///< all sites together
   double peak_facility_w_ = 0.0;
   bool finished_ = false;
