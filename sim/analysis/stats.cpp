@@ -107,10 +107,6 @@ QuantileSketch::QuantileSketch(double relative_accuracy, std::size_t exact_limit
   }
 }
 
-std::int64_t QuantileSketch::key_of(double magnitude) const {
-  return static_cast<std::int64_t>(std::ceil(std::log(magnitude) * inv_log_gamma_));
-}
-
 double QuantileSketch::value_of(std::int64_t key) const {
   // The point of (gamma^(k-1), gamma^k] whose relative distance to both ends is (gamma-1)/(gamma+1) = alpha.
   return 2.0 * std::pow(gamma_, static_cast<double>(key)) / (gamma_ + 1.0);
@@ -162,7 +158,7 @@ void QuantileSketch::start_sketching() {
   sorted_ = true;
 }
 
-void QuantileSketch::add(double x) {
+void QuantileSketch::add_slow(double x) {
   if (std::isnan(x)) return;  // not a value: no rank to give it
   if (count_ == 0) {
     min_ = max_ = x;

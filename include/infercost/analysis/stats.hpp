@@ -1,7 +1,10 @@
 #pragma once
 // Streaming statistics: running mean/variance (Welford), an exact-quantile sample store, and a quantile
 // sketch with a relative-error guarantee whose memory does not grow with the number of values.
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -65,7 +68,21 @@ class QuantileSketch {
                           std::size_t exact_limit = kDefaultExactLimit);
 
   /// Adds a value (NaN is ignored).
-  void add(double x);
+  void add(double x) {
+    // The common case inline (four latency statistics per completed request): sketching, positive, and in a
+    // bucket that exists.
+    if (sketching_ && x > kMinIndexable && x <= std::numeric_limits<double>::max()) {
+      const std::int64_t i = key_of(x) - positive_.offset;
+      if (i >= 0 && i < static_cast<std::int64_t>(positive_.counts.size())) {
+        min_ = std::min(min_, x);
+        max_ = std::max(max_, x);
+        ++count_;
+        ++positive_.counts[static_cast<std::size_t>(i)];
+        return;
+      }
+    }
+    add_slow(x);
+  }
   /// Adds every value of `other` (same relative accuracy required).
   void merge(const QuantileSketch& other);
   std::uint64_t count() const { return count_; }
@@ -88,7 +105,10 @@ class QuantileSketch {
     std::int64_t offset = 0;
     void add(std::int64_t key, std::uint64_t n);
   };
-  std::int64_t key_of(double magnitude) const;
+  std::int64_t key_of(double magnitude) const {
+    return static_cast<std::int64_t>(std::ceil(std::log(magnitude) * inv_log_gamma_));
+  }
+  void add_slow(double x);
   double value_of(std::int64_t key) const;
   void add_to_sketch(double x, std::uint64_t n);
   void start_sketching();
