@@ -282,6 +282,11 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     const auto r32 = static_cast<std::int32_t>(r);
     std::uint32_t* prefix = residue_prefix_;
     const auto n = static_cast<std::int32_t>(kv_.block_size());
+    if (n == static_cast<std::int32_t>(kInlineResidues)) {
+      // vLLM's default block: a fixed trip count the compiler unrolls into four vector adds.
+      for (std::int32_t j = 0; j < static_cast<std::int32_t>(kInlineResidues); ++j) prefix[j] += j > r32 ? d : 0u;
+      return;
+    }
     for (std::int32_t j = 0; j < n; ++j) prefix[j] += j > r32 ? d : 0u;
   }
 
