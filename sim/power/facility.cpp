@@ -229,10 +229,8 @@ void FacilityMeter::advance(SimTime to) {
   last_ = to;
 }
 
-void FacilityMeter::integrate_one_site(SimTime dt) {
-  // integrate()'s one pass for a single site inside its segment and sample window, without its loops and
-  // boundary checks: the same sums in the same order.
-  SiteState& site = sites_.front();
+// Inlined: a call here cost integrate_one_site a third of its instructions.
+[[gnu::always_inline]] inline bool FacilityMeter::integrate_site(SiteState& site, SimTime dt) {
   const auto dt128 = static_cast<uint128_t>(dt);
   const uint128_t it_fj = static_cast<uint128_t>(site.it_uw) * dt128;
   site.it_fj += it_fj;
@@ -245,10 +243,16 @@ void FacilityMeter::integrate_one_site(SimTime dt) {
     site.sample_running_ns += static_cast<uint128_t>(site.running) * dt128;
     if (site.busy_fraction_sum > 0.0) site.sample_busy_s += site.busy_fraction_sum * to_seconds(dt);
   }
-  if (site.it_uw > site.over_budget_above_uw) {
-    site.over_budget += dt;
-    summary_.budget_exceeded_s += to_seconds(dt);
-  }
+  if (site.it_uw <= site.over_budget_above_uw) return false;
+  site.over_budget += dt;
+  return true;
+}
+
+void FacilityMeter::integrate_one_site(SimTime dt) {
+  // integrate()'s one pass for a single site inside its segment and sample window, without its loops and
+  // boundary checks: the same sums in the same order.
+  SiteState& site = sites_.front();
+  if (integrate_site(site, dt)) summary_.budget_exceeded_s += to_seconds(dt);
   peak_total_it_uw_ = std::max(peak_total_it_uw_, site.it_uw);
 }
 
@@ -290,26 +294,11 @@ void FacilityMeter::integrate(SimTime from, SimTime to) {
     }
     const SimTime b = std::min({to, segment_end_, sample_end_});
     const SimTime dt = b - t;
-    const auto dt128 = static_cast<uint128_t>(dt);
     std::int64_t total_it_uw = 0;
     double total_facility_w = 0.0;
     bool any_over = false;
     for (SiteState& site : sites_) {
-      const uint128_t it_fj = static_cast<uint128_t>(site.it_uw) * dt128;
-      site.it_fj += it_fj;
-      site.piece_it_fj += it_fj;
-      site.gpu_fj += static_cast<uint128_t>(site.gpu_uw) * dt128;
-      if (site.capped_gpus != 0) site.capped_gpu_ns += static_cast<uint128_t>(site.capped_gpus) * dt128;
-      site.piece_peak_it_uw = std::max(site.piece_peak_it_uw, site.it_uw);
-      if (interval > 0) {
-        site.sample_it_fj += it_fj;
-        site.sample_running_ns += static_cast<uint128_t>(site.running) * dt128;
-        if (site.busy_fraction_sum > 0.0) site.sample_busy_s += site.busy_fraction_sum * to_seconds(dt);
-      }
-      if (site.it_uw > site.over_budget_above_uw) {
-        site.over_budget += dt;
-        any_over = true;
-      }
+      if (integrate_site(site, dt)) any_over = true;
       total_it_uw += site.it_uw;
       if (!one_site) total_facility_w += site.coefficients.at(static_cast<double>(site.it_uw) * 1e-6).facility_w();
     }

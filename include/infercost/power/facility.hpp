@@ -262,6 +262,8 @@ class FacilityMeter final : public ActivityObserver, public EventHandler, public
   void integrate(SimTime from, SimTime to);
   /// integrate(last_, last_ + dt) for one site when last_ + dt < quick_until_.
   void integrate_one_site(SimTime dt);
+  /// Adds dt of the site's current state to its integrals and open sample; returns whether it was over budget.
+  bool integrate_site(SiteState& site, SimTime dt);
   /// Folds every site's piece [piece_start_, t) into the integrals, at the segment's coefficients (t is a
   /// segment boundary or the end).
   void flush_integrals(SimTime t);
