@@ -737,8 +737,9 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     kv_.try_allocate(block_delta(1, k));
     if (pool_decodes_) ahead_ = k;
     series_ = series;
-    run_shape_ = first;
-    run_next_ = next;
+    const IterationWork w0 = work_(first), w1 = work_(next);
+    run_work_ = RunWork{w0.flops_per_gpu, w1.flops_per_gpu - w0.flops_per_gpu, w0.bytes_per_gpu(),
+                        w1.bytes_per_gpu() - w0.bytes_per_gpu()};
     run_phase_ = phase;
     step_ = kind;
     run_iterations_ = k;
@@ -998,7 +999,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     if (ctx_.work == nullptr || end <= step_start_) return;
     auto& shares = scratch_->shares;
     shares.clear();
-    const double per_flop_s = 1.0 / s_.layout.peak_flops_per_s();
+    const double per_flop_s = 1.0 / work_.peak_flops_per_s();
     const double per_byte_s = 1.0 / s_.layout.gpu.memory_bandwidth_bytes_per_s;
     for (const Sequence& seq : prefilling_) {
       if (seq.chunk == 0) continue;
@@ -1046,7 +1047,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     activity_.queued = waiting_;
     const double d = std::max(duration_s, 1e-12);
     activity_.busy_fraction = std::clamp(busy_s / d, 0.0, 1.0);
-    activity_.compute_fraction = std::clamp(flops_per_gpu / (d * s_.layout.peak_flops_per_s()), 0.0, 1.0);
+    activity_.compute_fraction = std::clamp(flops_per_gpu / (d * work_.peak_flops_per_s()), 0.0, 1.0);
     activity_.memory_bw_fraction =
         std::clamp(bytes_per_gpu / (d * s_.layout.gpu.memory_bandwidth_bytes_per_s), 0.0, 1.0);
     activity_.kv_occupancy = kv_.occupancy();
@@ -1054,11 +1055,9 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
 
   /// Averages over iterations [a, b) of the current run (FLOPs and bytes are affine in the iteration index).
   void set_run_activity(std::uint64_t a, std::uint64_t b) {
-    const IterationWork w0 = work_(run_shape_);
-    const IterationWork w1 = work_(run_next_);
     const double fa = static_cast<double>(a), fb = static_cast<double>(b);
-    const double flops = affine_sum(w0.flops_per_gpu, w1.flops_per_gpu - w0.flops_per_gpu, fa, fb);
-    const double bytes = affine_sum(w0.bytes_per_gpu(), w1.bytes_per_gpu() - w0.bytes_per_gpu(), fa, fb);
+    const double flops = affine_sum(run_work_.flops, run_work_.flops_step, fa, fb);
+    const double bytes = affine_sum(run_work_.bytes, run_work_.bytes_step, fa, fb);
     const double duration = series_.sum_s(b) - series_.sum_s(a);
     const double busy = series_.busy_sum_s(b) - series_.busy_sum_s(a);
     set_activity(run_phase_, duration, busy, flops, bytes);
@@ -1136,8 +1135,12 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   StepKind step_ = StepKind::kNone;
   GpuPhase run_phase_ = GpuPhase::kDecode;
   DecodeSeries series_;
-  BatchShape run_shape_;   ///< iteration 0 of the run in flight
-  BatchShape run_next_;    ///< its iteration 1
+  /// FLOPs and bytes per GPU of the run in flight: iteration 0's and the step to iteration 1 (both affine in the
+  /// iteration), kept rather than recomputed at every cut.
+  struct RunWork {
+    double flops = 0, flops_step = 0, bytes = 0, bytes_step = 0;
+  };
+  RunWork run_work_;
   ReplicaActivity activity_;
   /// Preempted request id -> tokens it had generated; allocated at the first preemption (a pointer keeps the
   /// replica, every line of which an event touches, a line shorter).

@@ -62,6 +62,7 @@ IterationWorkModel::IterationWorkModel(const ReplicaLayout& layout) {
   // Activations travel in 16-bit: one hidden vector per token per all-reduce.
   hidden_ = m.hidden_size;
   allreduces_per_stage_ = layout.tensor_parallel > 1 ? 2 * layout.layers_per_stage() : 0;
+  peak_flops_per_s_ = layout.peak_flops_per_s();
 }
 
 }  // namespace infercost

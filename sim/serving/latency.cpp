@@ -97,7 +97,15 @@ std::uint64_t DecodeSeries::iterations_within(double seconds) const {
 }
 
 RooflinePredictor::RooflinePredictor(const ReplicaLayout& layout, const RooflineParams& params)
-    : layout_(layout), params_(params), work_(layout) {}
+    : layout_(layout), params_(params), work_(layout) {
+  compute_rate_ = layout_.peak_flops_per_s() * params_.compute_efficiency;
+  memory_rate_ = layout_.gpu.memory_bandwidth_bytes_per_s * params_.memory_efficiency;
+  const double tp = layout_.tensor_parallel;
+  ring_share_ = 2.0 * (tp - 1.0) / tp;
+  const double one_way = layout_.gpu.interconnect_bandwidth_bytes_per_s / 2.0;
+  small_link_rate_ = one_way * params_.allreduce_small_efficiency;
+  large_link_rate_ = one_way * params_.interconnect_efficiency;
+}
 
 std::uint32_t RooflinePredictor::microbatches(std::uint32_t sequences) const {
   if (layout_.pipeline_parallel <= 1) return 1;
@@ -107,19 +115,18 @@ std::uint32_t RooflinePredictor::microbatches(std::uint32_t sequences) const {
 RooflinePredictor::StageBounds RooflinePredictor::stage_bounds(const BatchShape& shape,
                                                                std::uint32_t microbatches) const {
   const IterationWork w = work_(shape);
+  // Dividing by one microbatch (every layout without pipeline parallelism) is exact, so it is skipped.
+  const bool whole = microbatches == 1;
   const double m = microbatches;
   StageBounds b;
-  b.compute_s = w.flops_per_gpu / m / (layout_.peak_flops_per_s() * params_.compute_efficiency);
-  b.memory_s = (w.weight_bytes_per_gpu + w.kv_bytes_per_gpu / m) /
-               (layout_.gpu.memory_bandwidth_bytes_per_s * params_.memory_efficiency);
+  b.compute_s = (whole ? w.flops_per_gpu : w.flops_per_gpu / m) / compute_rate_;
+  b.memory_s = (w.weight_bytes_per_gpu + (whole ? w.kv_bytes_per_gpu : w.kv_bytes_per_gpu / m)) / memory_rate_;
   if (w.allreduces_per_stage > 0) {
-    const double tp = layout_.tensor_parallel;
     // Ring all-reduce moves 2 (TP-1)/TP of the buffer through each GPU's link, one direction at a time.
-    const double one_way = layout_.gpu.interconnect_bandwidth_bytes_per_s / 2.0;
-    const double moved = 2.0 * (tp - 1.0) / tp * (w.allreduce_bytes / m);
+    const double moved = ring_share_ * (whole ? w.allreduce_bytes : w.allreduce_bytes / m);
     // NCCL picks its low-latency protocol for small buffers and its bandwidth protocol for large ones.
-    const double small = params_.allreduce_latency_s + moved / (one_way * params_.allreduce_small_efficiency);
-    const double large = params_.allreduce_large_latency_s + moved / (one_way * params_.interconnect_efficiency);
+    const double small = params_.allreduce_latency_s + moved / small_link_rate_;
+    const double large = params_.allreduce_large_latency_s + moved / large_link_rate_;
     b.comm_s = w.allreduces_per_stage * std::min(small, large);
   }
   return b;

@@ -77,6 +77,8 @@ class IterationWorkModel {
     w.allreduces_per_stage = allreduces_per_stage_;
     return w;
   }
+  /// The layout's peak FLOP/s per GPU at its compute precision (ReplicaLayout::peak_flops_per_s, looked up once).
+  double peak_flops_per_s() const { return peak_flops_per_s_; }
 
  private:
   double two_active_params_ = 0.0;     ///< 2 x active layer parameters, FLOP per token
@@ -87,6 +89,7 @@ class IterationWorkModel {
   double kv_per_token_per_gpu_ = 0.0;  ///< bytes
   double hidden_ = 0.0;
   std::uint32_t allreduces_per_stage_ = 0;
+  double peak_flops_per_s_ = 0.0;
 };
 
 }  // namespace infercost

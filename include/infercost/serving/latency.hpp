@@ -107,6 +107,13 @@ class RooflinePredictor final : public IterationPredictor {
   ReplicaLayout layout_;
   RooflineParams params_;
   IterationWorkModel work_;
+  // stage_bounds' denominators, each the same product it was written as, computed once: bit for bit the same
+  // bounds, without an out-of-line FLOP/s lookup and four products per call.
+  double compute_rate_ = 0.0;      ///< achieved FLOP/s per GPU
+  double memory_rate_ = 0.0;       ///< achieved device-memory bytes/s
+  double ring_share_ = 0.0;        ///< 2 (TP-1)/TP: share of an all-reduce's buffer through each GPU's link
+  double small_link_rate_ = 0.0;   ///< one-way link bytes/s of the low-latency protocol
+  double large_link_rate_ = 0.0;   ///< and of the bandwidth protocol
 };
 
 /// Registers the latency models: `roofline` and `measured`.
