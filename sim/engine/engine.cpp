@@ -42,9 +42,8 @@ void Engine::purge_cancelled() {
 
 void Engine::drain(SimTime end_time) {
   stopped_ = false;
-  while (!stopped_ && !queue_.empty()) {
-    if (queue_.top_time() > end_time) break;  // a peek that commits nothing
-    const Event e = queue_.pop();
+  Event e;
+  while (!stopped_ && queue_.pop_due(end_time, e)) {
     if (!cancelled_.empty() && take_cancelled(e.seq())) continue;
     const SimTime before = now_;
     const std::uint64_t fingerprint_before = fingerprint_;

@@ -74,13 +74,36 @@ void differential(std::uint64_t seed, std::uint64_t operations) {
       const Event expected = ref.begin()->second;
       REQUIRE_FAST(q.top_time() == expected.time);
       REQUIRE_FAST(q.top().tag == expected.tag);
+      if constexpr (requires(Queue& queue, Event& out) { queue.pop_due(SimTime{0}, out); }) {
+        // So does a pop_due that finds nothing due: the pushes that follow check that it moved nothing.
+        Event e;
+        if (expected.time > now) REQUIRE_FAST(!q.pop_due(now + static_cast<SimTime>(rng.uniform_int(
+                                                                 static_cast<std::uint64_t>(expected.time - now))),
+                                                       e));
+      }
     } else {
       const Event expected = ref.begin()->second;
       const Event head = q.top();
       REQUIRE_FAST(q.top_time() == expected.time);
       REQUIRE_FAST(head.time == expected.time);
       REQUIRE_FAST(head.tag == expected.tag);
-      const Event e = q.pop();
+      Event e;
+      if constexpr (requires(Queue& queue, Event& out) { queue.pop_due(SimTime{0}, out); }) {
+        // The engine's pop: nothing moves for an end before the head (the far, near and run paths each
+        // look before they commit), and the head comes out for one at or after it.
+        if (expected.time > 0) {
+          const SimTime early = expected.time - 1 - static_cast<SimTime>(rng.uniform_int(
+                                                         static_cast<std::uint64_t>(expected.time - now) + 1));
+          REQUIRE_FAST(!q.pop_due(std::max<SimTime>(early, -1), e));
+          REQUIRE_FAST(q.top_time() == expected.time);
+        }
+        const SimTime room = kTimeNever - expected.time;
+        const SimTime late = expected.time + static_cast<SimTime>(rng.uniform_int(
+                                                 std::min<std::uint64_t>(static_cast<std::uint64_t>(room), 1000) + 1));
+        REQUIRE_FAST(q.pop_due(late, e));
+      } else {
+        e = q.pop();
+      }
       REQUIRE_FAST(e.time == expected.time);
       REQUIRE_FAST(e.tag == expected.tag);
       REQUIRE_FAST(e.data == expected.data);
@@ -105,6 +128,10 @@ void differential(std::uint64_t seed, std::uint64_t operations) {
     ref.erase(ref.begin());
   }
   REQUIRE_FAST(q.empty());
+  if constexpr (requires(Queue& queue, Event& out) { queue.pop_due(SimTime{0}, out); }) {
+    Event e;
+    REQUIRE(!q.pop_due(kTimeNever, e));
+  }
 }
 
 }  // namespace
@@ -262,4 +289,76 @@ TEST_CASE("queue memory follows the pending count", "[engine]") {
     q.push(Event{e.time + static_cast<SimTime>(rng.uniform_int(1 << 20)), Event::tag_of(seq++), 0});
   }
   CHECK(q.memory_bytes() <= full + 64 * 1024);  // the run buffer may grow a little
+}
+
+TEMPLATE_TEST_CASE("a radix queue pop_due commits nothing when the head is later than the end", "[engine][pop_due]",
+                   RadixHeapQueue, Radix64Wide4096) {
+  // Each path of pop_due that can find the head late (a lone far event, a far chain, the run alone, level 0
+  // before the run's head, the run's head before level 0). Had it moved its last popped time to the head,
+  // an event pushed afterwards between the two would be filed against the wrong base and pop late.
+  TestType q;
+  std::uint64_t seq = 0;
+  const auto push = [&](SimTime t) { q.push(Event{t, (seq++) << Event::kSeqShift, 0}); };
+  const auto pop = [&](SimTime end) {
+    Event e{};
+    return q.pop_due(end, e) ? e.time : SimTime{-1};
+  };
+  SECTION("a lone far event") {
+    push(1'000'000);
+    CHECK(pop(999'999) == -1);
+    push(5);
+    CHECK(q.top_time() == 5);
+  }
+  SECTION("a far chain") {
+    push(1'000'000);
+    push(1'000'001);
+    CHECK(pop(999'999) == -1);
+    push(5);
+    CHECK(q.top_time() == 5);
+  }
+  SECTION("the run alone") {
+    push(100);
+    push(110);
+    CHECK(pop(1000) == 100);
+    CHECK(pop(105) == -1);
+    push(101);
+    CHECK(q.top_time() == 101);
+  }
+  SECTION("level 0 before the run's head") {
+    push(100);
+    push(110);
+    CHECK(pop(1000) == 100);
+    CHECK(pop(1000) == 110);
+    push(120);
+    push(115);
+    CHECK(pop(112) == -1);
+    push(111);
+    CHECK(q.top_time() == 111);
+  }
+  SECTION("the run's head before level 0") {
+    push(100);
+    push(120);
+    CHECK(pop(1000) == 100);
+    push(125);
+    CHECK(pop(110) == -1);
+    push(101);
+    CHECK(q.top_time() == 101);
+  }
+  SECTION("events at the last popped time, and an end before it") {
+    push(100);
+    push(100);
+    push(1'000'000);
+    push(1'000'000);
+    CHECK(pop(1000) == 100);
+    CHECK(pop(99) == -1);  // the run's head at last_
+    CHECK(pop(100) == 100);
+    CHECK(pop(1'000'000) == 1'000'000);
+    CHECK(pop(999'999) == -1);  // the front
+  }
+  CHECK(pop(-1) == -1);
+  while (!q.empty()) {
+    const SimTime before = q.top_time();
+    CHECK(pop(kTimeNever) == before);
+  }
+  CHECK(pop(kTimeNever) == -1);
 }

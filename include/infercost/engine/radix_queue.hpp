@@ -117,30 +117,49 @@ class RadixQueue {
   }
 
   Event pop() {
+    Event e;
+    pop_due(kTimeNever, e);
+    return e;
+  }
+
+  /// Pops the earliest event into `out` and returns true when its time is at most `end`; otherwise (nothing
+  /// pending, or the earliest is later) commits nothing and returns false. The engine's loop: top_time() then
+  /// pop() found the lowest bucket twice per event.
+  bool pop_due(SimTime end, Event& out) {
+    if (end < 0) return false;  // every pending time is >= 0
+    const auto limit = static_cast<std::uint64_t>(end);
     for (;;) {
       if (run_pos_ < run_end_ && front_.count == kEmpty && (level_mask_ & 1) == 0) {
         // The run alone holds the current block, so its head is next (buckets above level 0 are later), at
         // last_ or not: no branch on a tie.
-        last_ = static_cast<std::uint64_t>(run_[run_pos_].time);
-        return take_run();
+        const auto t = static_cast<std::uint64_t>(run_[run_pos_].time);
+        if (t > limit) return false;
+        last_ = t;
+        out = take_run();
+        return true;
       }
-      if (run_head_at_last()) return take_run();
-      if (front_.count != kEmpty) return take_front();
+      if (run_head_at_last() || front_.count != kEmpty) {
+        if (last_ > limit) return false;
+        out = run_head_at_last() ? take_run() : take_front();
+        return true;
+      }
       if (run_pos_ < run_end_ || (level_mask_ & 1) != 0) {
-        advance_near();
+        if (!advance_near(limit)) return false;
         continue;
       }
-      // Far future: the lowest bucket (level >= 1) holds the minimum.
+      if (level_mask_ == 0) return false;
+      // Far future: the lowest bucket (level >= 1) holds the minimum (a lone event's time reads as min_time).
       const unsigned level = static_cast<unsigned>(std::countr_zero(level_mask_));
       const unsigned digit = lowest_digit(level);
       Bucket& b = buckets_[kLevelInfo[level].bucket_base + digit];
+      if (static_cast<std::uint64_t>(b.chain.min_time) > limit) return false;
       if (b.count == kLone) {
         // The only event at its time (equal times share a bucket), and nothing is left before it.
-        const Event e = b.lone;
-        last_ = static_cast<std::uint64_t>(e.time);
+        out = b.lone;
+        last_ = static_cast<std::uint64_t>(out.time);
         clear(level, digit, b);
         --size_;
-        return e;
+        return true;
       }
       advance_far(level, digit, b);
     }
@@ -360,8 +379,8 @@ class RadixQueue {
   }
 
   // Nothing pops at `last_` any more (run head later or none, front empty), and the run or level 0 holds
-  // the next time: move `last_` there.
-  void advance_near() {
+  // the next time: move `last_` there, unless that time is beyond `limit` (then change nothing, return false).
+  bool advance_near(std::uint64_t limit) {
     const bool run = run_pos_ < run_end_;
     const bool level0 = (level_mask_ & 1) != 0;
     const std::uint64_t r = run ? static_cast<std::uint64_t>(run_[run_pos_].time) : kNone;
@@ -369,9 +388,11 @@ class RadixQueue {
     Bucket& b = buckets_[digit];
     const std::uint64_t l = level0 ? static_cast<std::uint64_t>(b.chain.min_time) : kNone;
     if (r < l) {
+      if (r > limit) return false;
       last_ = r;  // the run head pops next (run_head_at_last)
-      return;
+      return true;
     }
+    if (l > limit) return false;
     // Level 0 at l: it is the front now; at l == r the run's events (older) still pop first.
     last_ = l;
     if (b.count == kLone) {
@@ -382,6 +403,7 @@ class RadixQueue {
     }
     front_pos_ = 0;
     clear(0, digit, b);
+    return true;
   }
 
   // The lowest bucket, a chain at level >= 1, holds the minimum: its minimum becomes `last_`; a level-1
