@@ -244,6 +244,15 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     return decoder_count_ * (q_to - q_from) + carry_blocks(kv_.within_block(to)) - carry_blocks(kv_.within_block(from));
   }
 
+  /// block_delta(0, 1), asked before every step that decodes: the decoders whose next token opens a block, i.e.
+  /// whose computed tokens are a multiple of the block size (rho = 0). One residue class, not carry_blocks twice.
+  std::uint64_t next_token_blocks() const {
+    if (decoder_count_ == 0) return 0;
+    if (residue_prefix_ == nullptr) return block_delta(0, 1);
+    const std::uint64_t r = kv_.within_block(kv_.block_size() - kv_.within_block(counter_));
+    return residues_below(r + 1) - residue_prefix_[r];
+  }
+
   /// Sum over decoders of (0, 1 or 2 as rho + rt is 0, <= b, > b), rho their computed tokens modulo the block size:
   /// every decoder counts 1, less those with rho = 0 when rt = 0, plus those with rho > b - rt.
   std::uint64_t carry_blocks(std::uint64_t rt) const {
@@ -609,7 +618,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// blocks run out, as vLLM's _schedule_running does. Returns whether it preempted.
   bool ensure_decode_slots() {
     if (decoder_count_ == 0 || ahead_ >= 1) return false;
-    const std::uint64_t need = block_delta(0, 1);
+    const std::uint64_t need = next_token_blocks();
     if (kv_.try_allocate(need)) {
       ahead_ = 1;
       return false;
