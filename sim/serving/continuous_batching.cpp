@@ -722,28 +722,31 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     const std::uint64_t rest = lead.prompt_tokens - lead.prefilled;
     std::uint64_t limit = (rest - 1) / u;
     if (decoder_count_ > 0) limit = std::min<std::uint64_t>(limit, next_finish_at_ - counter_i());
-    return limit <= 1 ? limit : longest_fitting_run(limit);
+    std::uint64_t blocks = 0;
+    return limit <= 1 ? limit : longest_fitting_run(limit, blocks);
   }
 
   /// Largest K <= limit (>= 1) whose decoders' extra KV blocks, beyond the slots already held for iteration 0,
-  /// fit the free blocks.
-  std::uint64_t longest_fitting_run(std::uint64_t limit) const {
-    if (block_delta(1, limit) <= kv_.free()) return limit;  // the usual case: the cache holds the whole run
+  /// fit the free blocks; `blocks` gets those blocks (block_delta(1, K)), which the run then takes.
+  std::uint64_t longest_fitting_run(std::uint64_t limit, std::uint64_t& blocks) const {
+    blocks = block_delta(1, limit);
+    if (blocks <= kv_.free()) return limit;  // the usual case: the cache holds the whole run
     std::uint64_t lo = 1, hi = limit;
     while (lo < hi) {
       const std::uint64_t mid = lo + (hi - lo + 1) / 2;
       if (block_delta(1, mid) <= kv_.free()) lo = mid;
       else hi = mid - 1;
     }
+    blocks = block_delta(1, lo);
     return lo;
   }
 
   /// Starts a closed-form run of k iterations from iteration 0 `first`, iteration 1 `next`, whose decoders
-  /// already hold their slots for iteration 0.
-  void begin_run(StepKind kind, GpuPhase phase, std::uint64_t k, const BatchShape& first, const BatchShape& next,
-                 const DecodeSeries& series) {
+  /// already hold their slots for iteration 0 and take `blocks` (block_delta(1, k)) more for the rest.
+  void begin_run(StepKind kind, GpuPhase phase, std::uint64_t k, std::uint64_t blocks, const BatchShape& first,
+                 const BatchShape& next, const DecodeSeries& series) {
     const SimTime now = ctx_.engine.now();
-    kv_.try_allocate(block_delta(1, k));
+    kv_.try_allocate(blocks);
     if (pool_decodes_) ahead_ = k;
     series_ = series;
     const IterationWork w0 = work_(first), w1 = work_(next);
@@ -774,8 +777,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     }
     run_chunk_ = u;
     lead.chunk = static_cast<std::uint32_t>(k * u);  // the prompt tokens this step computes
-    begin_run(StepKind::kPrefillRun, pool_decodes_ ? GpuPhase::kMixed : GpuPhase::kPrefill, k, first, second,
-              predictor_.run_series(first, second));
+    begin_run(StepKind::kPrefillRun, pool_decodes_ ? GpuPhase::kMixed : GpuPhase::kPrefill, k, block_delta(1, k),
+              first, second, predictor_.run_series(first, second));
   }
 
   /// Decode-only iterations until the batch changes: the first completion, or the last iteration whose KV slots fit.
@@ -783,11 +786,12 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     BatchShape shape;
     add_pool_decodes(shape);
     const std::uint64_t finish = static_cast<std::uint64_t>(next_finish_at_ - counter_i());
-    const std::uint64_t k = longest_fitting_run(s_.exact_iterations ? 1 : finish);
+    std::uint64_t blocks = 0;
+    const std::uint64_t k = longest_fitting_run(s_.exact_iterations ? 1 : finish, blocks);
     BatchShape next = shape;
     next.context_tokens += shape.sequences;
     next.attention_pairs += shape.sequences;
-    begin_run(StepKind::kDecodeRun, GpuPhase::kDecode, k, shape, next, predictor_.decode_series(shape));
+    begin_run(StepKind::kDecodeRun, GpuPhase::kDecode, k, blocks, shape, next, predictor_.decode_series(shape));
   }
 
   void schedule_end(SimTime end, std::uint32_t kind = kStepEnd) {
