@@ -489,8 +489,9 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
         if (!preempted && admit_waiting(budget) > 0) chunks = true;
         if (chunks) {
           if (!preempted && budget == 0) {
-            if (const std::uint64_t k = prefill_run_length(); k > 1) {
-              start_prefill_run(k);
+            std::uint64_t blocks = 0;
+            if (const std::uint64_t k = prefill_run_length(blocks); k > 1) {
+              start_prefill_run(k, blocks);
               return;
             }
           }
@@ -712,8 +713,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// every iteration until its last chunk: no admission is possible meanwhile (the budget is spent) and the batch
   /// changes only when a decoder finishes or KV blocks run out. Those iterations form a run like a decode run
   /// (docs/models-serving.md, "Prefill runs"). Returns how many iterations of the current step's composition can
-  /// run that way (0 or 1: none).
-  std::uint64_t prefill_run_length() const {
+  /// run that way (0 or 1: none), and in `blocks` the KV blocks its decoders take beyond iteration 0's.
+  std::uint64_t prefill_run_length(std::uint64_t& blocks) const {
     if (s_.exact_iterations || prefilling_.empty() || may_outrank_ || counts_service_) return 0;
     const Sequence& lead = prefilling_.front();
     const std::uint64_t u = lead.chunk;
@@ -722,7 +723,6 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     const std::uint64_t rest = lead.prompt_tokens - lead.prefilled;
     std::uint64_t limit = (rest - 1) / u;
     if (decoder_count_ > 0) limit = std::min<std::uint64_t>(limit, next_finish_at_ - counter_i());
-    std::uint64_t blocks = 0;
     return limit <= 1 ? limit : longest_fitting_run(limit, blocks);
   }
 
@@ -763,7 +763,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   }
 
   /// K iterations of the decoders plus equal chunks of the lead prompt, in one event.
-  void start_prefill_run(std::uint64_t k) {
+  void start_prefill_run(std::uint64_t k, std::uint64_t blocks) {
     Sequence& lead = prefilling_.front();
     const std::uint64_t u = lead.chunk;
     BatchShape first, second;
@@ -777,8 +777,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     }
     run_chunk_ = u;
     lead.chunk = static_cast<std::uint32_t>(k * u);  // the prompt tokens this step computes
-    begin_run(StepKind::kPrefillRun, pool_decodes_ ? GpuPhase::kMixed : GpuPhase::kPrefill, k, block_delta(1, k),
-              first, second, predictor_.run_series(first, second));
+    begin_run(StepKind::kPrefillRun, pool_decodes_ ? GpuPhase::kMixed : GpuPhase::kPrefill, k, blocks, first, second,
+              predictor_.run_series(first, second));
   }
 
   /// Decode-only iterations until the batch changes: the first completion, or the last iteration whose KV slots fit.
