@@ -29,13 +29,29 @@ inline std::string read_file(const std::filesystem::path& p) {
   return ss.str();
 }
 
-/// A fresh empty temporary directory for one test.
-inline std::filesystem::path temp_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("infercost-test-" + name + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+/// A fresh empty temporary directory for one test, removed with its contents when the object goes: a test run
+/// leaves nothing behind in the temporary folder. It is a path, so it goes wherever a path does; keep the object
+/// (`const auto dir = temp_dir(...)`), not a copy of its path, for as long as the directory is used.
+class TempDir : public std::filesystem::path {
+ public:
+  explicit TempDir(const std::string& name)
+      : std::filesystem::path(std::filesystem::temp_directory_path() /
+                              ("infercost-test-" + name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(*this);
+    std::filesystem::create_directories(*this);
+  }
+  TempDir(TempDir&& other) noexcept : std::filesystem::path(std::move(other)) { other.clear(); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  TempDir& operator=(TempDir&&) = delete;
+  ~TempDir() {
+    std::error_code ignored;
+    if (!empty()) std::filesystem::remove_all(*this, ignored);
+  }
+};
+
+/// A fresh empty temporary directory for one test (see TempDir).
+inline TempDir temp_dir(const std::string& name) { return TempDir(name); }
 
 /// Runs the infercost binary; returns its exit code and fills stderr text.
 inline int run_cli(const std::string& args, std::string* err = nullptr, std::string* out = nullptr) {

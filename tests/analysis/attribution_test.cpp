@@ -50,7 +50,7 @@ TEST_CASE("attribution: a hand-built two-user case", "[analysis][attribution]") 
   // Two users, one replica of one GPU serving two requests at once for 10 s each. Both send at t = 0
   // (they share [0, 10 s) equally); user 1 sends again at t = 20 s (alone for [20, 30 s)). So user 0 has
   // 5 GPU-s, user 1 has 5 + 10 = 15 GPU-s, and the fully loaded rest of the bill splits 1 : 3.
-  const fs::path dir = test::temp_dir("attribution-hand");
+  const auto dir = test::temp_dir("attribution-hand");
   std::ofstream(dir / "trace.csv") << "time_s,user,input_tokens,output_tokens\n0,a,10,10\n0,b,10,10\n20,b,10,10\n";
   std::ofstream(dir / "s.yaml") << "name: hand\nduration: 100s\n"
                                    "cluster: {replicas: 1, serving: {type: fixed, service_time: 10s, concurrency: 2}}\n"

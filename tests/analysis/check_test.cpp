@@ -9,6 +9,7 @@
 
 #include "infercost/analysis/check.hpp"
 #include "infercost/io/errors.hpp"
+#include "../test_support.hpp"
 
 using namespace infercost;
 namespace fs = std::filesystem;
@@ -16,7 +17,8 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path scratch_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("infercost-check-test-" + name);
+  static const test::TempDir root("check");  // removed, with every scratch folder, when the process exits
+  const fs::path dir = root / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

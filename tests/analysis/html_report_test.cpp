@@ -36,9 +36,9 @@ const std::vector<std::string> kChartTitles = {
     "Users throttled",
 };
 
-/// The fixture folder copied to a fresh temporary folder, minus the files named.
-fs::path fixture_copy(const std::string& name, const std::vector<std::string>& without = {}) {
-  const fs::path dir = test::temp_dir(name);
+/// The fixture folder copied to a fresh temporary folder (removed with the returned object), minus the files named.
+test::TempDir fixture_copy(const std::string& name, const std::vector<std::string>& without = {}) {
+  test::TempDir dir(name);
   for (const auto& e : fs::directory_iterator(kFixture)) {
     const std::string f = e.path().filename().string();
     if (e.path().extension() == ".py" || std::find(without.begin(), without.end(), f) != without.end()) continue;
@@ -110,13 +110,13 @@ TEST_CASE("the report of a full run folder is well-formed, self-contained and ha
 TEST_CASE("the report is deterministic and does not depend on where the folder is", "[report]") {
   const std::string a = render_report(kFixture);
   CHECK(a == render_report(kFixture));
-  const fs::path copy = fixture_copy("report-copy");
+  const auto copy = fixture_copy("report-copy");
   CHECK(a == render_report(copy));
 }
 
 TEST_CASE("missing files become notes, and the rest of the report still renders", "[report]") {
   SECTION("an empty folder") {
-    const fs::path dir = test::temp_dir("report-empty");
+    const auto dir = test::temp_dir("report-empty");
     const std::string html = render_report(dir);
     CHECK(test::markup_problem(html).empty());
     CHECK(test::count_of(html, "<svg") == 0);
@@ -127,7 +127,7 @@ TEST_CASE("missing files become notes, and the rest of the report still renders"
     CHECK_THAT(html, Contains("<title>infercost report</title>"));
   }
   SECTION("only what the foundation writes today: summary.csv and run.json") {
-    const fs::path dir = fixture_copy("report-summary-only",
+    const auto dir = fixture_copy("report-summary-only",
                                       {"timeseries.csv", "users.csv", "plans.csv", "classes.csv", "compare.csv"});
     const std::string html = render_report(dir);
     CHECK(test::markup_problem(html).empty());
@@ -137,7 +137,7 @@ TEST_CASE("missing files become notes, and the rest of the report still renders"
     CHECK_THAT(html, Contains("No <code>classes.csv</code> or <code>users.csv</code> in this folder"));
   }
   SECTION("no compare.csv and no classes.csv: throttling falls back to users.csv") {
-    const fs::path dir = fixture_copy("report-no-compare", {"compare.csv", "classes.csv"});
+    const auto dir = fixture_copy("report-no-compare", {"compare.csv", "classes.csv"});
     const std::string html = render_report(dir);
     CHECK(test::markup_problem(html).empty());
     CHECK(test::count_of(html, "<svg") == 7);
@@ -147,7 +147,7 @@ TEST_CASE("missing files become notes, and the rest of the report still renders"
     CHECK_THAT(html, Contains("70% (28 of 40)"));
   }
   SECTION("no revenue column: prices come from plans.csv, prorated by the run's duration") {
-    const fs::path dir = fixture_copy("report-no-revenue");
+    const auto dir = fixture_copy("report-no-revenue");
     const std::string users = test::read_file(dir / "users.csv");
     std::string edited = std::regex_replace(users, std::regex("revenue_usd"), "income");
     write_file_atomic(dir / "users.csv", edited);
@@ -158,7 +158,7 @@ TEST_CASE("missing files become notes, and the rest of the report still renders"
 }
 
 TEST_CASE("broken files and missing columns become notes naming the file, row and column", "[report]") {
-  const fs::path dir = fixture_copy("report-broken");
+  const auto dir = fixture_copy("report-broken");
   std::string ts = test::read_file(dir / "timeseries.csv");
   const auto line3 = ts.find('\n', ts.find('\n') + 1) + 1;  // the second data row
   ts.replace(ts.find(',', line3) + 1, 0, "lots");           // "36000" -> "lots36000" in it_power_w
@@ -177,7 +177,7 @@ TEST_CASE("broken files and missing columns become notes naming the file, row an
 }
 
 TEST_CASE("degenerate data still gives a well-formed page", "[report]") {
-  const fs::path dir = test::temp_dir("report-degenerate");
+  const auto dir = test::temp_dir("report-degenerate");
   // One interval, a constant, an empty column, and times out of order.
   write_file_atomic(dir / "timeseries.csv",
                     "time_s,it_power_w,price_usd_per_kwh,utilization,running\n600,5,,0.5,\n0,5,0.1,0.5,3\n");
@@ -207,7 +207,7 @@ TEST_CASE("degenerate data still gives a well-formed page", "[report]") {
 }
 
 TEST_CASE("text from the files is escaped", "[report]") {
-  const fs::path dir = test::temp_dir("report-escape");
+  const auto dir = test::temp_dir("report-escape");
   write_file_atomic(dir / "summary.csv", "scenario,seed,requests_completed\n\"<b>x</b> & \"\"y\"\"\",1,5\n");
   write_file_atomic(dir / "users.csv",
                     "user_id,class,plan,cost_usd,revenue_usd,times_throttled\n"
@@ -226,7 +226,7 @@ TEST_CASE("render_report refuses a folder that is not there", "[report]") {
 }
 
 TEST_CASE("infercost report DIR [-o FILE] and run --report write the page atomically", "[report][cli]") {
-  const fs::path dir = fixture_copy("report-cli");
+  const auto dir = fixture_copy("report-cli");
   std::string err, out;
   REQUIRE(test::run_cli("report " + dir.string(), &err, &out) == 0);
   CHECK(fs::exists(dir / "report.html"));
@@ -236,7 +236,7 @@ TEST_CASE("infercost report DIR [-o FILE] and run --report write the page atomic
   CHECK(test::run_cli("report /nonexistent/run", &err, &out) == 2);
   CHECK_THAT(err, Contains("/nonexistent/run: not a folder of run outputs"));
 
-  const fs::path run_dir = test::temp_dir("report-run");
+  const auto run_dir = test::temp_dir("report-run");
   REQUIRE(test::run_cli("run " + test::repo_path("scenarios/md1.yaml") + " -q --report --set duration=10m --set warmup=0 -o " +
                             run_dir.string(),
                         &err, &out) == 0);
@@ -259,9 +259,9 @@ TEST_CASE("the page loads in headless Chromium without errors and shows its char
     WARN("chromium is not installed: skipping the browser check (apt-get install chromium to run it)");
     return;
   }
-  const fs::path dir = fixture_copy("report-chromium");
+  const auto dir = fixture_copy("report-chromium");
   write_report(dir);
-  const fs::path profile = test::temp_dir("report-chromium-profile");
+  const auto profile = test::temp_dir("report-chromium-profile");
   // Loads a page; returns its DOM as the browser built it, and the browser's log.
   auto load = [&](const fs::path& html) {
     const fs::path dom = dir / "dom.html", log = dir / "chromium.log";
@@ -304,5 +304,4 @@ TEST_CASE("the page loads in headless Chromium without errors and shows its char
   const auto [bad_rc, bad_page, bad_messages] = load(dir / "bad.html");
   CHECK(bad_rc == 0);
   CHECK_FALSE(problems(bad_messages).empty());
-  fs::remove_all(profile);
 }

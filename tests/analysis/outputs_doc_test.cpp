@@ -52,7 +52,7 @@ void check_documented(const std::string& file, const std::string& csv, const std
 
 TEST_CASE("outputs: every CSV column is documented in docs/outputs.md", "[analysis][outputs]") {
   const auto doc = doc_sections();
-  const fs::path dir = test::temp_dir("outputs-doc");
+  const auto dir = test::temp_dir("outputs-doc");
   const Scenario s = test::load("scenarios/power-two-sites.yaml", {"duration=1h", "warmup=0"});
   Simulation sim(s, s.seed);
   const RunInfo info = sim.run();

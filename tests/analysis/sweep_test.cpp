@@ -29,12 +29,11 @@ SweepSpec example_spec() {
 std::string run_to_text(const SweepSpec& spec, const std::string& name, unsigned jobs) {
   SweepRunOptions options;
   options.jobs = jobs;
-  options.dir = test::temp_dir(name);
+  const auto dir = test::temp_dir(name);
+  options.dir = dir;
   run_sweep(spec, options);
   CHECK_FALSE(fs::exists(options.dir / "sweep.csv.partial"));
-  const std::string text = test::read_file(options.dir / "sweep.csv");
-  fs::remove_all(options.dir);
-  return text;
+  return test::read_file(options.dir / "sweep.csv");
 }
 
 /// A cell of sweep.csv text by data row and column name.
@@ -91,7 +90,7 @@ TEST_CASE("sweep: a row carries compare.csv's row of the same run", "[sweep]") {
 }
 
 TEST_CASE("sweep: points from a CSV whose header names the keys", "[sweep]") {
-  const fs::path dir = test::temp_dir("sweep-points");
+  const auto dir = test::temp_dir("sweep-points");
   {
     std::ofstream out(dir / "points.csv");
     out << "cluster.replicas,seed\n1,3\n2,\"4\"\n";
@@ -110,7 +109,6 @@ TEST_CASE("sweep: points from a CSV whose header names the keys", "[sweep]") {
   CHECK(cell(text, 1, "seed") == "4");
   CHECK(cell(text, 1, "cluster.replicas") == "2");
   CHECK(cell(text, 0, "event_fingerprint") != cell(text, 1, "event_fingerprint"));
-  fs::remove_all(dir);
 }
 
 TEST_CASE("sweep: a point that fails validation gets an error and empty metrics; the others run", "[sweep]") {
@@ -179,7 +177,7 @@ TEST_CASE("sweep: resume after a kill gives the same sweep.csv", "[sweep]") {
 
   // What a sweep killed while writing point 1 leaves: the journal with points 3 and 0 done (in finishing
   // order), then a torn line.
-  const fs::path dir = test::temp_dir("sweep-resume");
+  const auto dir = test::temp_dir("sweep-resume");
   std::vector<std::string> lines;
   for (std::size_t pos = 0; pos < full.size();) {
     const std::size_t end = full.find('\n', pos);
@@ -204,11 +202,10 @@ TEST_CASE("sweep: resume after a kill gives the same sweep.csv", "[sweep]") {
   SweepSpec other = spec;
   other.points[0][0] = "3";
   CHECK(run_sweep(other, options) == 1);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("sweep: the CLI writes sweep.csv and rejects a sweep with no points", "[sweep]") {
-  const fs::path dir = test::temp_dir("sweep-cli");
+  const auto dir = test::temp_dir("sweep-cli");
   std::string err;
   std::string out;
   CHECK(test::run_cli("sweep scenarios/sweep-example.yaml --set duration=10m --grid cluster.replicas=1,2 -j 2 -o " +
@@ -218,5 +215,4 @@ TEST_CASE("sweep: the CLI writes sweep.csv and rejects a sweep with no points", 
   CHECK(CsvDocument::read(dir / "sweep.csv").rows() == 2);
   CHECK(test::run_cli("sweep scenarios/sweep-example.yaml -q -o " + dir.string(), &err) == 2);
   CHECK(err.find("--grid") != std::string::npos);
-  fs::remove_all(dir);
 }

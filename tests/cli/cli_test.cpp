@@ -31,7 +31,7 @@ TEST_CASE("every bad scenario under tests/bad fails with its message, exit code 
   }
   std::sort(files.begin(), files.end());
   REQUIRE(files.size() >= 20);
-  const fs::path out_dir = test::temp_dir("bad-input");
+  const auto out_dir = test::temp_dir("bad-input");
   const std::regex location(R"(^tests/bad/[^:]+\.yaml:\d+:\d+: )");
   for (const auto& f : files) {
     const auto expected = expectations(f);
@@ -64,7 +64,7 @@ TEST_CASE("validate accepts every shipped scenario", "[cli]") {
 }
 
 TEST_CASE("run writes summary.csv and run.json atomically, with --seed and --set applied", "[cli]") {
-  const fs::path dir = test::temp_dir("cli-run");
+  const auto dir = test::temp_dir("cli-run");
   std::string err, out;
   const int rc = test::run_cli("run " + test::repo_path("scenarios/md1.yaml") + " -o " + dir.string() +
                                    " --seed 99 --set duration=30m --set warmup=0 --set cluster.replicas=2",

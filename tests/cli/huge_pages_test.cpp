@@ -56,7 +56,7 @@ TEST_CASE("INFERCOST_HUGE_PAGES=0 and valgrind keep the process as it is", "[cli
 
 TEST_CASE("a run gives the same outputs with and without the huge-page re-execution", "[cli][huge-pages]") {
   namespace fs = std::filesystem;
-  const fs::path dir = test::temp_dir("huge-pages");
+  const auto dir = test::temp_dir("huge-pages");
   const auto run = [&](const char* setting, const std::string& name) {
     ::setenv("INFERCOST_HUGE_PAGES", setting, 1);
     std::string err;
@@ -87,7 +87,7 @@ TEST_CASE("run.json says how much of the run was on huge pages, and the re-execu
     WARN("transparent huge pages are not in madvise mode here: nothing to re-execute for");
     return;
   }
-  const fs::path dir = test::temp_dir("huge-page-bytes");
+  const auto dir = test::temp_dir("huge-page-bytes");
   const auto huge_bytes = [&](const char* setting) {
     ::setenv("INFERCOST_HUGE_PAGES", setting, 1);
     std::string err;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "../test_support.hpp"
 #include "infercost/analysis/check.hpp"
 
 using namespace infercost;
@@ -20,8 +21,8 @@ TEST_CASE("shipped scenarios match their baselines", "[regression]") {
     const Baseline b = read_baseline(entry.path());
     INFO("baseline " << entry.path().string());
     REQUIRE_FALSE(b.scenario.empty());
-    const fs::path out = fs::temp_directory_path() / ("infercost-regression-" + entry.path().stem().string());
-    fs::remove_all(out);
+    const auto scratch = test::temp_dir("regression-" + entry.path().stem().string());
+    const fs::path out = scratch / "run";
     std::string cmd = std::string(INFERCOST_BIN) + " run " + (source / b.scenario).string() + " -q -o " + out.string();
     for (const auto& a : b.run_args) cmd += " '" + a + "'";
     REQUIRE(std::system(cmd.c_str()) == 0);

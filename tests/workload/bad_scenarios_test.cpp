@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../test_support.hpp"
 #include "workload_support.hpp"
 
 namespace fs = std::filesystem;
@@ -20,8 +21,8 @@ TEST_CASE("workload bad-input scenarios fail with file:line:column, key path and
   }
   std::sort(files.begin(), files.end());
   REQUIRE(files.size() >= 7);
-  const fs::path out = fs::temp_directory_path() / "infercost-workload-bad";
-  fs::remove_all(out);
+  const auto scratch = infercost::test::temp_dir("workload-bad");
+  const fs::path out = scratch / "out";
   for (const auto& f : files) {
     INFO(f.filename().string());
     std::ifstream in(f);
@@ -30,7 +31,7 @@ TEST_CASE("workload bad-input scenarios fail with file:line:column, key path and
       if (line.rfind("# expect: ", 0) == 0) expected = line.substr(10);
     }
     REQUIRE(!expected.empty());
-    const fs::path err_file = fs::temp_directory_path() / "infercost-workload-bad.txt";
+    const fs::path err_file = scratch / "stderr.txt";
     const std::string cmd = "cd " + std::string(INFERCOST_SOURCE_DIR) + " && " + INFERCOST_BIN + " run tests/bad/" +
                             f.filename().string() + " -q -o " + out.string() + " 2>" + err_file.string();
     const int status = std::system(cmd.c_str());

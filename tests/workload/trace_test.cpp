@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "../test_support.hpp"
 #include "infercost/workload/trace.hpp"
 #include "workload_support.hpp"
 
@@ -53,7 +54,8 @@ std::string replay_yaml(const std::string& file, double speedup, std::uint32_t u
 }
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  const auto p = std::filesystem::temp_directory_path() / ("infercost-workload-" + name);
+  static const infercost::test::TempDir root("trace");  // removed, with every file, when the process exits
+  const auto p = root / name;
   std::ofstream(p, std::ios::binary) << text;
   return p.string();
 }
