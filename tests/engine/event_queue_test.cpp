@@ -303,26 +303,26 @@ TEMPLATE_TEST_CASE("a radix queue pop_due commits nothing when the head is later
     Event e{};
     return q.pop_due(end, e) ? e.time : SimTime{-1};
   };
+  // Nothing is due by `end`; an event pushed at `t` (between the last popped time and the head) is then first.
+  const auto nothing_due_then_first = [&](SimTime end, SimTime t) {
+    CHECK(pop(end) == -1);
+    push(t);
+    CHECK(q.top_time() == t);
+  };
   SECTION("a lone far event") {
     push(1'000'000);
-    CHECK(pop(999'999) == -1);
-    push(5);
-    CHECK(q.top_time() == 5);
+    nothing_due_then_first(999'999, 5);
   }
   SECTION("a far chain") {
     push(1'000'000);
     push(1'000'001);
-    CHECK(pop(999'999) == -1);
-    push(5);
-    CHECK(q.top_time() == 5);
+    nothing_due_then_first(999'999, 5);
   }
   SECTION("the run alone") {
     push(100);
     push(110);
     CHECK(pop(1000) == 100);
-    CHECK(pop(105) == -1);
-    push(101);
-    CHECK(q.top_time() == 101);
+    nothing_due_then_first(105, 101);
   }
   SECTION("level 0 before the run's head") {
     push(100);
@@ -331,18 +331,14 @@ TEMPLATE_TEST_CASE("a radix queue pop_due commits nothing when the head is later
     CHECK(pop(1000) == 110);
     push(120);
     push(115);
-    CHECK(pop(112) == -1);
-    push(111);
-    CHECK(q.top_time() == 111);
+    nothing_due_then_first(112, 111);
   }
   SECTION("the run's head before level 0") {
     push(100);
     push(120);
     CHECK(pop(1000) == 100);
     push(125);
-    CHECK(pop(110) == -1);
-    push(101);
-    CHECK(q.top_time() == 101);
+    nothing_due_then_first(110, 101);
   }
   SECTION("events at the last popped time, and an end before it") {
     push(100);
