@@ -56,20 +56,30 @@ void CostAttribution::on_activity(std::uint32_t replica, SimTime now, const Repl
   }
 }
 
+void CostAttribution::add_piece(const Piece& p, SimTime start, SimTime end, double& span_j) {
+  const double piece_j = p.power_w * to_seconds(p.end - p.start);
+  const SimTime lo = std::max(p.start, start), hi = std::min(p.end, end);
+  const double inside_j = hi > lo ? p.power_w * to_seconds(hi - lo) : 0.0;
+  span_j += inside_j;
+  unattributed_energy_j_ += piece_j - inside_j;
+}
+
 WorkRates CostAttribution::on_work(std::uint32_t replica, SimTime start, SimTime end,
                                    std::span<const WorkShare> shares, const PooledWork& pooled) {
   ReplicaState& r = replicas_[replica];
-  close_open_piece(replica, r, end);
   // Energy of the closed pieces inside [start, end) is this span's; the rest (idle before it) is nobody's.
   double span_j = 0.0;
-  for (const Piece& p : r.closed) {
-    const double piece_j = p.power_w * to_seconds(p.end - p.start);
-    const SimTime lo = std::max(p.start, start), hi = std::min(p.end, end);
-    const double inside_j = hi > lo ? p.power_w * to_seconds(hi - lo) : 0.0;
-    span_j += inside_j;
-    unattributed_energy_j_ += piece_j - inside_j;
+  const SimTime off = power_ ? power_->off_since(replica) : kTimeNever;
+  if (r.closed.empty() && (off == kTimeNever || off <= r.since || off >= end)) {
+    // The usual span: one power level since the last report, so the open piece is the only one. Taken
+    // directly, not through the list, whose buffer is one more line per step to load (the same sums).
+    if (end > r.since) add_piece(Piece{r.since, end, r.power_w}, start, end, span_j);
+    r.since = end;
+  } else {
+    close_open_piece(replica, r, end);
+    for (const Piece& p : r.closed) add_piece(p, start, end, span_j);
+    r.closed.clear();
   }
-  r.closed.clear();
   const double span_gpu_s = static_cast<double>(gpus_per_replica_) * to_seconds(end - start);
   double total_share = pooled.total();
   for (const WorkShare& s : shares) total_share += s.share;

@@ -73,6 +73,8 @@ class CostAttribution final : public ActivityObserver, public WorkObserver {
     std::uint64_t wakes = 0;    ///< wake-ups already counted
   };
   void close_open_piece(std::uint32_t replica, ReplicaState& r, SimTime now);
+  /// Adds the part of `p` inside [start, end) to `span_j` and the rest to the unattributed energy.
+  void add_piece(const Piece& p, SimTime start, SimTime end, double& span_j);
   /// Activity changes kept per replica between work reports; a span covering more than half of these
   /// would lose exactness, which no shipped model comes near (a span holds a handful of changes).
   static constexpr std::size_t kMaxPieces = 4096;
