@@ -40,66 +40,26 @@ std::uint32_t argmin_rotating(std::span<Replica* const> replicas, std::uint32_t&
   return best;
 }
 
-/// A set of replica indices with O(1) insert and erase and a fast "first member at or after i" (a bitmap with a
-/// summary bitmap of its non-empty words).
-class IndexSet {
- public:
-  explicit IndexSet(std::uint32_t n = 0) : words_((n + 63) / 64, 0), summary_((words_.size() + 63) / 64, 0) {}
-  bool empty() const { return size_ == 0; }
-  void insert(std::uint32_t i) {
-    words_[i / 64] |= std::uint64_t{1} << (i % 64);
-    summary_[i / 4096] |= std::uint64_t{1} << (i / 64 % 64);
-    ++size_;
-  }
-  void erase(std::uint32_t i) {
-    std::uint64_t& w = words_[i / 64];
-    w &= ~(std::uint64_t{1} << (i % 64));
-    if (w == 0) summary_[i / 4096] &= ~(std::uint64_t{1} << (i / 64 % 64));
-    --size_;
-  }
-  /// The smallest member >= i, or the smallest member when there is none (the set must not be empty).
-  std::uint32_t first_from(std::uint32_t i) const {
-    const std::size_t wi = i / 64;
-    if (wi < words_.size()) {
-      const std::uint64_t here = words_[wi] & (~std::uint64_t{0} << (i % 64));
-      if (here != 0) return static_cast<std::uint32_t>(wi * 64 + std::countr_zero(here));
-      const std::size_t next = next_word(wi + 1);
-      if (next < words_.size()) return static_cast<std::uint32_t>(next * 64 + std::countr_zero(words_[next]));
-    }
-    const std::size_t first = next_word(0);
-    return static_cast<std::uint32_t>(first * 64 + std::countr_zero(words_[first]));
-  }
-
- private:
-  /// The first non-empty word at or after `wi` (words_.size() when none).
-  std::size_t next_word(std::size_t wi) const {
-    for (std::size_t si = wi / 64; si < summary_.size(); ++si) {
-      const std::uint64_t bits = si == wi / 64 ? summary_[si] & (~std::uint64_t{0} << (wi % 64)) : summary_[si];
-      if (bits != 0) return si * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-    }
-    return words_.size();
-  }
-  std::vector<std::uint64_t> words_;
-  std::vector<std::uint64_t> summary_;
-  std::uint32_t size_ = 0;
-};
-
 /// Fewest outstanding requests, first at or after a rotating start among ties (the same choice as a scan with
 /// argmin_rotating): replicas are kept in buckets by their count of routed, not yet completed requests, which is
 /// what Replica::outstanding() reports, so a route costs a bitmap search (n/4096 words at worst), not a scan.
+/// Each count's bucket is a bitmap of the replicas with a summary bitmap of its non-empty words, all in one array
+/// (summary first), so a move touches a few words of two buckets and no set headers or separate buffers.
 class LeastOutstandingRouter final : public Router {
  public:
   std::uint32_t route(const Request&, std::span<Replica* const> replicas) override {
     const auto n = static_cast<std::uint32_t>(replicas.size());
     if (count_.empty()) {
-      n_ = n;
+      words_per_set_ = (n + 63) / 64;
+      summary_words_ = (words_per_set_ + 63) / 64;
       count_.assign(n, 0);
-      buckets_.assign(1, IndexSet(n));
-      for (std::uint32_t i = 0; i < n; ++i) buckets_[0].insert(i);
+      add_bucket();
+      for (std::uint32_t i = 0; i < n; ++i) insert(0, i);
     }
-    while (buckets_[min_].empty()) ++min_;
-    const std::uint32_t best = buckets_[min_].first_from(start_ % n);
-    start_ = (start_ + 1) % n;
+    while (sizes_[min_] == 0) ++min_;
+    if (start_ >= n) start_ %= n;  // never, while the span keeps its size: no division per route
+    const std::uint32_t best = first_from(min_, start_);
+    start_ = start_ + 1 == n ? 0 : start_ + 1;
     move(best, count_[best] + 1);
     return best;
   }
@@ -108,17 +68,61 @@ class LeastOutstandingRouter final : public Router {
   }
 
  private:
+  std::uint64_t* summary(std::uint32_t c) { return bits_.data() + std::size_t{c} * (summary_words_ + words_per_set_); }
+  const std::uint64_t* summary(std::uint32_t c) const {
+    return bits_.data() + std::size_t{c} * (summary_words_ + words_per_set_);
+  }
+  std::uint64_t* words(std::uint32_t c) { return summary(c) + summary_words_; }
+  const std::uint64_t* words(std::uint32_t c) const { return summary(c) + summary_words_; }
+  void add_bucket() {
+    bits_.resize(bits_.size() + summary_words_ + words_per_set_, 0);
+    sizes_.push_back(0);
+  }
+  void insert(std::uint32_t c, std::uint32_t i) {
+    words(c)[i / 64] |= std::uint64_t{1} << (i % 64);
+    summary(c)[i / 4096] |= std::uint64_t{1} << (i / 64 % 64);
+    ++sizes_[c];
+  }
+  void erase(std::uint32_t c, std::uint32_t i) {
+    std::uint64_t& w = words(c)[i / 64];
+    w &= ~(std::uint64_t{1} << (i % 64));
+    if (w == 0) summary(c)[i / 4096] &= ~(std::uint64_t{1} << (i / 64 % 64));
+    --sizes_[c];
+  }
+  /// The first non-empty word of bucket c at or after word `wi` (words_per_set_ when none).
+  std::size_t next_word(std::uint32_t c, std::size_t wi) const {
+    const std::uint64_t* s = summary(c);
+    for (std::size_t si = wi / 64; si < summary_words_; ++si) {
+      const std::uint64_t bits = si == wi / 64 ? s[si] & (~std::uint64_t{0} << (wi % 64)) : s[si];
+      if (bits != 0) return si * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+    }
+    return words_per_set_;
+  }
+  /// The smallest member of bucket c at or after i, or its smallest member when there is none (c not empty).
+  std::uint32_t first_from(std::uint32_t c, std::uint32_t i) const {
+    const std::uint64_t* w = words(c);
+    const std::size_t wi = i / 64;
+    if (wi < words_per_set_) {
+      const std::uint64_t here = w[wi] & (~std::uint64_t{0} << (i % 64));
+      if (here != 0) return static_cast<std::uint32_t>(wi * 64 + std::countr_zero(here));
+      const std::size_t next = next_word(c, wi + 1);
+      if (next < words_per_set_) return static_cast<std::uint32_t>(next * 64 + std::countr_zero(w[next]));
+    }
+    const std::size_t first = next_word(c, 0);
+    return static_cast<std::uint32_t>(first * 64 + std::countr_zero(w[first]));
+  }
   void move(std::uint32_t replica, std::uint32_t to) {
-    buckets_[count_[replica]].erase(replica);
-    while (to >= buckets_.size()) buckets_.emplace_back(n_);
-    buckets_[to].insert(replica);
+    erase(count_[replica], replica);
+    while (to >= sizes_.size()) add_bucket();
+    insert(to, replica);
     count_[replica] = to;
     if (to < min_) min_ = to;
   }
 
-  std::uint32_t n_ = 0;
+  std::size_t words_per_set_ = 0, summary_words_ = 0;
   std::vector<std::uint32_t> count_;
-  std::vector<IndexSet> buckets_;
+  std::vector<std::uint64_t> bits_;     ///< per count: summary_words_ summary words, then words_per_set_ words
+  std::vector<std::uint32_t> sizes_;    ///< members per count
   std::uint32_t min_ = 0;
   std::uint32_t start_ = 0;
 };

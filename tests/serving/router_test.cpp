@@ -27,7 +27,8 @@ TEST_CASE("least_outstanding routes like a full scan with rotating ties", "[serv
   Registry<RouterConfig> registry;
   register_routers(registry);
   const auto config = registry.create(ConfigNode::load_string("type: least_outstanding", "r.yaml"));
-  for (std::uint32_t n : {1u, 2u, 7u, 64u}) {
+  // Past one bitmap word (65, 130) and past one summary word (4,160 replicas: 65 words).
+  for (std::uint32_t n : {1u, 2u, 7u, 64u, 65u, 130u, 4160u}) {
     INFO(n);
     auto router = config->make_router(RandomStream(1));
     std::vector<std::unique_ptr<FakeReplica>> owned;
