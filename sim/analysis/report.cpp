@@ -82,7 +82,7 @@ CsvTable summary_table(const Scenario& scenario, const Metrics& m, const RunInfo
              static_cast<double>(m.output_tokens_completed) / duration_s, m.latency_s.moments.mean(),
              m.latency_s.sample.quantile(0.5), m.latency_s.sample.quantile(0.99), m.ttft_s.moments.mean(),
              m.ttft_s.sample.quantile(0.5), m.ttft_s.sample.quantile(0.99), m.tpot_s.moments.mean(),
-             m.tpot_s.sample.quantile(0.5), m.tpot_s.sample.quantile(0.99), m.queue_wait_s.moments.mean(),
+             m.tpot_s.sample.quantile(0.5), m.tpot_s.sample.quantile(0.99), m.queue_wait_s.mean(),
              utilization, i64(m.users_left),
              // power
              p.energy_gpu_kwh, p.energy_it_kwh, p.energy_cooling_kwh, p.energy_facility_kwh, p.pue_mean,

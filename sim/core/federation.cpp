@@ -214,10 +214,11 @@ class FederatedSite final : public SiteLink, public EventHandler {
                             m.slo_tpot_met, m.slo_latency_met, m.slo_all_met}) {
       w.put(v);
     }
-    for (const LatencyStats* s : {&m.latency_s, &m.ttft_s, &m.tpot_s, &m.queue_wait_s}) {
+    for (const LatencyStats* s : {&m.latency_s, &m.ttft_s, &m.tpot_s}) {
       s->moments.save(w);
       s->sample.save(w);
     }
+    m.queue_wait_s.save(w);
     w.put_vector(m.users);
     w.put_vector(m.replicas);
     w.put(info.events);
@@ -319,13 +320,18 @@ void merge_site(const Scenario& scenario, ByteReader& r, FederatedResult& out, d
                            &m.slo_tpot_met, &m.slo_latency_met, &m.slo_all_met}) {
     *v += r.get<std::uint64_t>();
   }
-  for (LatencyStats* s : {&m.latency_s, &m.ttft_s, &m.tpot_s, &m.queue_wait_s}) {
+  for (LatencyStats* s : {&m.latency_s, &m.ttft_s, &m.tpot_s}) {
     RunningStats moments;
     moments.load(r);
     s->moments.merge(moments);
     QuantileSketch sample;
     sample.load(r);
     s->sample.merge(sample);
+  }
+  {
+    RunningStats queue_wait;
+    queue_wait.load(r);
+    m.queue_wait_s.merge(queue_wait);
   }
   const auto users = r.get_vector<UserCounters>();
   for (std::size_t u = 0; u < users.size(); ++u) {

@@ -12,7 +12,7 @@ namespace {
 double mean_wait_s(const Scenario& s) {
   Simulation sim(s, s.seed);
   sim.run();
-  return sim.metrics().queue_wait_s.moments.mean();
+  return sim.metrics().queue_wait_s.mean();
 }
 
 /// Erlang C: probability that an arrival waits in an M/M/c queue with offered load a = lambda/mu.

@@ -33,7 +33,7 @@ Summary run_file(const std::string& file, const std::vector<std::string>& sets) 
   out.throughput_rps = static_cast<double>(m.latency_s.moments.count()) / to_seconds(s.duration - s.warmup);
   out.ttft_mean_s = m.ttft_s.moments.mean();
   out.tpot_mean_s = m.tpot_s.moments.mean();
-  out.queue_wait_mean_s = m.queue_wait_s.moments.mean();
+  out.queue_wait_mean_s = m.queue_wait_s.mean();
   out.completed = m.completed;
   return out;
 }
