@@ -20,7 +20,14 @@ std::string huge_page_tunables(const HugePageEnvironment& env) {
   if (current.find("glibc.malloc.hugetlb") != std::string_view::npos) return {};
   std::string tunables(current);
   if (!tunables.empty()) tunables += ':';
-  return tunables + "glibc.malloc.hugetlb=1";
+  tunables += "glibc.malloc.hugetlb=1";
+  // glibc advises huge pages for the heap and for mappings of 2 MiB and more, not for the 128 KiB-2 MiB blocks
+  // it maps apart by default (the request pool's chunks, the users' streams: about 5 MB of fleet-hour's 35 MB).
+  // Below this threshold they come from the heap too (docs/performance.md, "Twelfth session").
+  if (current.find("glibc.malloc.mmap_threshold") == std::string_view::npos) {
+    tunables += ":glibc.malloc.mmap_threshold=" + std::to_string(kHeapMappingLimitBytes);
+  }
+  return tunables;
 }
 
 void reexec_with_huge_pages(char** argv) {

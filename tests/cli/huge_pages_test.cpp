@@ -19,7 +19,7 @@ HugePageEnvironment madvise_mode() {
 
 TEST_CASE("huge pages are requested only where the kernel gives them on request", "[cli][huge-pages]") {
   HugePageEnvironment env = madvise_mode();
-  CHECK(huge_page_tunables(env) == "glibc.malloc.hugetlb=1");
+  CHECK(huge_page_tunables(env) == "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432");
   env.thp_enabled = "[always] madvise never\n";
   CHECK(huge_page_tunables(env).empty());
   env.thp_enabled = "always madvise [never]\n";
@@ -31,14 +31,18 @@ TEST_CASE("huge pages are requested only where the kernel gives them on request"
 TEST_CASE("the huge-page tunable joins the user's tunables and is never set twice", "[cli][huge-pages]") {
   HugePageEnvironment env = madvise_mode();
   env.glibc_tunables = "glibc.malloc.arena_max=2";
-  CHECK(huge_page_tunables(env) == "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1");
+  CHECK(huge_page_tunables(env) ==
+        "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432");
+  // A user's own mmap threshold is kept.
+  env.glibc_tunables = "glibc.malloc.mmap_threshold=65536";
+  CHECK(huge_page_tunables(env) == "glibc.malloc.mmap_threshold=65536:glibc.malloc.hugetlb=1");
   // The re-executed image finds its own setting (and a user's explicit choice, 0 included, is kept).
   env.glibc_tunables = "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1";
   CHECK(huge_page_tunables(env).empty());
   env.glibc_tunables = "glibc.malloc.hugetlb=0";
   CHECK(huge_page_tunables(env).empty());
   env.glibc_tunables = "";
-  CHECK(huge_page_tunables(env) == "glibc.malloc.hugetlb=1");
+  CHECK(huge_page_tunables(env) == "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432");
 }
 
 TEST_CASE("INFERCOST_HUGE_PAGES=0 and valgrind keep the process as it is", "[cli][huge-pages]") {

@@ -2,6 +2,7 @@
 // Transparent huge pages for the simulator's heap: where the kernel gives them only on request (THP "madvise"
 // mode), the process re-executes itself once with glibc's hugetlb tunable set, so that malloc requests them for
 // every arena. Fleet-scale runs are bound by TLB and cache misses (docs/performance.md, "Ninth session").
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -15,7 +16,10 @@ struct HugePageEnvironment {
   std::string thp_enabled;               ///< /sys/kernel/mm/transparent_hugepage/enabled, empty if unreadable
 };
 
-/// The GLIBC_TUNABLES value to re-execute with, or an empty string when the process should run as it is: THP not
+/// Allocations below this many bytes come from the (huge-page advised) heap rather than from mappings of their own.
+inline constexpr std::size_t kHeapMappingLimitBytes = std::size_t{32} << 20;
+
+/// The GLIBC_TUNABLES value to re-execute with (hugetlb=1, and mmap_threshold unless the user set one), or an empty string when the process should run as it is: THP not
 /// in "madvise" mode, the tunable already set, turned off, or under valgrind (which would run the new image
 /// natively and lose the profile).
 std::string huge_page_tunables(const HugePageEnvironment& env);
