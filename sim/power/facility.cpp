@@ -174,6 +174,10 @@ void FacilityMeter::apply(std::uint32_t replica, const ReplicaActivity& activity
   bool busy = false, capped = false;
   if (off) {
     uw = to_uw(config_.gpu.off_w);
+  } else if (!site.model.capped()) {
+    // under_cap()'s power without a cap, without building its throttle record (at every report).
+    uw = to_uw(site.model.uncapped_w(activity));
+    busy = activity.phase != GpuPhase::kIdle;
   } else {
     const CapThrottle t = site.model.under_cap(activity);
     uw = to_uw(t.power_w);

@@ -72,6 +72,7 @@ class GpuPowerModel {
 
   const GpuPowerSpec& spec() const { return spec_; }
   double cap_w() const { return cap_w_; }
+  bool capped() const { return cap_w_ != kNoCap; }
   const PowerCapCurve& curve() const { return curve_; }
 
   /// Share of the activity's time that scales with the SM clock: compute / (compute + memory-bandwidth
@@ -86,7 +87,7 @@ class GpuPowerModel {
   /// How much longer the activity's work takes under the cap (1 without one). The serving model multiplies
   /// the duration of each iteration it schedules by this.
   double slowdown(const ReplicaActivity& activity) const {
-    return cap_w_ == kNoCap ? 1.0 : under_cap(activity).slowdown;  // asked at every step: skip the model uncapped
+    return capped() ? under_cap(activity).slowdown : 1.0;  // asked at every step: skip the model uncapped
   }
 
  private:
