@@ -12,15 +12,18 @@ CostAttribution::CostAttribution(std::uint32_t replicas, std::uint32_t users, st
   }
 }
 
+SimTime CostAttribution::switched_off_inside(std::uint32_t replica, const ReplicaState& r, SimTime now) const {
+  if (power_ == nullptr) return kTimeNever;
+  const SimTime off = power_->off_since(replica);
+  return off != kTimeNever && off > r.since && off < now ? off : kTimeNever;
+}
+
 void CostAttribution::close_open_piece(std::uint32_t replica, ReplicaState& r, SimTime now) {
-  if (power_) {
-    // The meter switches idle GPUs off by itself, without a report: the piece changes power there.
-    const SimTime off = power_->off_since(replica);
-    if (off != kTimeNever && off > r.since && off < now) {
-      r.closed.push_back(Piece{r.since, off, r.power_w});
-      r.since = off;
-      r.power_w = power_->gpu_off_w() * gpus_per_replica_;
-    }
+  // The meter switches idle GPUs off by itself, without a report: the piece changes power there.
+  if (const SimTime off = switched_off_inside(replica, r, now); off != kTimeNever) {
+    r.closed.push_back(Piece{r.since, off, r.power_w});
+    r.since = off;
+    r.power_w = power_->gpu_off_w() * gpus_per_replica_;
   }
   if (now > r.since) r.closed.push_back(Piece{r.since, now, r.power_w});
   r.since = now;
@@ -39,9 +42,8 @@ void CostAttribution::on_activity(std::uint32_t replica, SimTime now, const Repl
   ReplicaState& r = replicas_[replica];
   if (power_ == nullptr) return;  // no power model: nothing to split but GPU-time, which spans carry
   // Most reports change the queue, not the power (every arrival is one): the open piece then goes on.
-  const SimTime off = power_->off_since(replica);
   if (power_->gpu_power_w(replica) * gpus_per_replica_ == r.power_w && power_->wakes(replica) == r.wakes &&
-      (off == kTimeNever || off <= r.since || off >= now)) {
+      switched_off_inside(replica, r, now) == kTimeNever) {
     return;
   }
   close_open_piece(replica, r, now);
@@ -69,8 +71,7 @@ WorkRates CostAttribution::on_work(std::uint32_t replica, SimTime start, SimTime
   ReplicaState& r = replicas_[replica];
   // Energy of the closed pieces inside [start, end) is this span's; the rest (idle before it) is nobody's.
   double span_j = 0.0;
-  const SimTime off = power_ ? power_->off_since(replica) : kTimeNever;
-  if (r.closed.empty() && (off == kTimeNever || off <= r.since || off >= end)) {
+  if (r.closed.empty() && switched_off_inside(replica, r, end) == kTimeNever) {
     // The usual span: one power level since the last report, so the open piece is the only one. Taken
     // directly, not through the list, whose buffer is one more line per step to load (the same sums).
     if (end > r.since) add_piece(Piece{r.since, end, r.power_w}, start, end, span_j);

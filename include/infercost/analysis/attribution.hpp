@@ -72,6 +72,8 @@ class CostAttribution final : public ActivityObserver, public WorkObserver {
     std::vector<Piece> closed;  ///< pieces closed since the last work report
     std::uint64_t wakes = 0;    ///< wake-ups already counted
   };
+  /// When the meter switched the replica's GPUs off by itself inside its open piece, before `now`; else kTimeNever.
+  SimTime switched_off_inside(std::uint32_t replica, const ReplicaState& r, SimTime now) const;
   void close_open_piece(std::uint32_t replica, ReplicaState& r, SimTime now);
   /// Adds the part of `p` inside [start, end) to `span_j` and the rest to the unattributed energy.
   void add_piece(const Piece& p, SimTime start, SimTime end, double& span_j);
