@@ -380,7 +380,9 @@ class RadixQueue {
 
   // Nothing pops at `last_` any more (run head later or none, front empty), and the run or level 0 holds
   // the next time: move `last_` there, unless that time is beyond `limit` (then change nothing, return false).
-  bool advance_near(std::uint64_t limit) {
+  // Not inlined, nor advance_far: pop_due's common cases then need few registers, and pop_due itself is inlined
+  // into the engine's loop; as one function with them, every pop paid their register saves.
+  [[gnu::noinline]] bool advance_near(std::uint64_t limit) {
     const bool run = run_pos_ < run_end_;
     const bool level0 = (level_mask_ & 1) != 0;
     const std::uint64_t r = run ? static_cast<std::uint64_t>(run_[run_pos_].time) : kNone;
@@ -408,7 +410,7 @@ class RadixQueue {
 
   // The lowest bucket, a chain at level >= 1, holds the minimum: its minimum becomes `last_`; a level-1
   // bucket becomes the run, any other is spread over lower levels (each event drops at least one level).
-  void advance_far(unsigned level, unsigned digit, Bucket& b) {
+  [[gnu::noinline]] void advance_far(unsigned level, unsigned digit, Bucket& b) {
     const Chain src = b.chain;
     const std::uint32_t tail_count = b.count;
     clear(level, digit, b);
