@@ -99,7 +99,8 @@ class RadixQueue {
 
   /// The earliest event (first scheduled among equal times); the queue must not be empty. Peeking commits
   /// nothing: later pushes may still precede it (down to the last popped time). O(1) unless the head is in
-  /// the far future (then a scan of one bucket); the engine peeks with top_time().
+  /// the far future (then a scan of one bucket); the engine peeks with it only for the next event's prefetch
+  /// hints, and pops with pop_due().
   const Event& top() const {
     if (run_head_at_last()) return run_[run_pos_];
     if (front_.count != kEmpty) return front_items_[front_pos_];
@@ -123,8 +124,8 @@ class RadixQueue {
   }
 
   /// Pops the earliest event into `out` and returns true when its time is at most `end`; otherwise (nothing
-  /// pending, or the earliest is later) commits nothing and returns false. The engine's loop: top_time() then
-  /// pop() found the lowest bucket twice per event.
+  /// pending, or the earliest is later) commits nothing and returns false: one look at the head per event, where
+  /// top_time() then pop() looked twice.
   bool pop_due(SimTime end, Event& out) {
     if (end < 0) return false;  // every pending time is >= 0
     const auto limit = static_cast<std::uint64_t>(end);
