@@ -1,5 +1,6 @@
 #include "infercost/engine/engine.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -25,6 +26,7 @@ void Engine::enroll(EventHandler& handler) {
   }
   handler.slot_ = static_cast<std::uint32_t>(slots_.size());
   slots_.push_back(Slot{&handler, {}});
+  timer_data_.push_back(0);
 }
 
 void Engine::cancel(EventId id) {
@@ -43,32 +45,48 @@ void Engine::purge_cancelled() {
 void Engine::drain(SimTime end_time) {
   stopped_ = false;
   Event e;
-  while (!stopped_ && queue_.pop_due(end_time, e)) {
-    if (!cancelled_.empty() && take_cancelled(e.seq())) continue;
-    const SimTime before = now_;
-    const std::uint64_t fingerprint_before = fingerprint_;
+  while (!stopped_) {
+    // The earlier of the queue's head and the earliest timer runs next; at equal times, the first scheduled.
+    const TimerTree::Key timer = timers_.top();
+    if (queue_first(timer)) {
+      if (queue_head_ > end_time) break;
+      queue_.pop_due(end_time, e);
+      queue_head_ = queue_.empty() ? kTimeNever : queue_.top_time();
+      if (!cancelled_.empty() && take_cancelled(e.seq())) continue;
+    } else {
+      if (timers_.empty() || timer.time > end_time) break;
+      e = Event{timer.time, timer.tag, 0};
+      e.data = timer_data_[e.slot()];
+      timers_.clear(e.slot());
+    }
     now_ = e.time;
     ++processed_;
     fingerprint_ = mix(fingerprint_ ^ static_cast<std::uint64_t>(e.time) ^ (std::uint64_t{e.kind()} << 56) ^ draws_);
-    if (hinting_ && !queue_.empty()) {
-      const Event& next = queue_.top();
-      const Slot& slot = slots_[next.slot()];
-      const char* handler = reinterpret_cast<const char*>(slot.handler);
-      __builtin_prefetch(handler);
-      __builtin_prefetch(handler + 64);
-      __builtin_prefetch(handler + 128);
-      for (const PrefetchHint& h : slot.hints.at) {
-        if (!h.empty()) __builtin_prefetch(h.address(next.data));
+    if (hinting_) {
+      // Written out here: GCC drops a call to a function whose only effects are prefetches.
+      const TimerTree::Key next_timer = timers_.top();
+      const Slot* slot = nullptr;
+      std::uint64_t data = 0;
+      if (queue_first(next_timer)) {
+        const Event& next = queue_.top();
+        slot = &slots_[next.slot()];
+        data = next.data;
+      } else if (!timers_.empty()) {
+        const std::uint32_t index = Event{next_timer.time, next_timer.tag, 0}.slot();
+        slot = &slots_[index];
+        data = timer_data_[index];
+      }
+      if (slot != nullptr) {
+        const char* handler = reinterpret_cast<const char*>(slot->handler);
+        __builtin_prefetch(handler);
+        __builtin_prefetch(handler + 64);
+        __builtin_prefetch(handler + 128);
+        for (const PrefetchHint& h : slot->hints.at) {
+          if (!h.empty()) __builtin_prefetch(h.address(data));
+        }
       }
     }
     slots_[e.slot()].handler->on_event(*this, e.kind(), e.data);
-    if (ignored_) [[unlikely]] {
-      // As if cancelled: the handler did nothing with it.
-      ignored_ = false;
-      now_ = before;
-      fingerprint_ = fingerprint_before;
-      --processed_;
-    }
   }
 }
 

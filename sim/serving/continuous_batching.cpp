@@ -174,11 +174,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   }
   std::uint32_t gpus() const override { return s_.layout.gpus(); }
 
-  void on_event(Engine& engine, std::uint32_t kind, std::uint64_t generation) override {
-    if (generation != generation_) {
-      engine.ignore_current();  // the end of a run since cut short (maybe_cut_run)
-      return;
-    }
+  void on_event(Engine&, std::uint32_t kind, std::uint64_t) override {
     if (kind == kWoken) {
       schedule_next();
     } else if (kind == kStepEnd) {
@@ -796,7 +792,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
 
   void schedule_end(SimTime end, std::uint32_t kind = kStepEnd) {
     step_end_ = end;
-    ctx_.engine.schedule_at(end, *this, kind, generation_);
+    ctx_.engine.set_timer(end, *this, kind);  // replaces the end of a run cut short (maybe_cut_run)
     // What the step's end reads first besides the replica's first lines: the next decoder to finish and its work
     // mark, and the free slot the next prefilled sequence takes (stale hints cost nothing).
     Engine::PrefetchHints& hints = ctx_.engine.prefetch_hints(*this);
@@ -873,7 +869,6 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     if (!front_admissible_after(released)) return false;
     kv_.release(released);
     ahead_ = cut;
-    ++generation_;  // the run's first end event, still queued, is now ignored when it comes
     run_iterations_ = cut;
     schedule_end(step_start_ + std::max<SimTime>(1, run_offset(cut)));
     set_run_activity(done, cut);
@@ -1087,9 +1082,6 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   // Members in the order an event touches them, packed without holes: 1,280 replicas of 768 bytes outgrew the
   // 1 MiB L2, and each of the 12 lines an event touched was a miss (docs/performance.md, "Seventh session").
   // Rarely used members come last.
-  /// Tags the pending step-end event; a cut run's superseded end carries an older one. First, to share the
-  /// vtable pointer's cache line: a superseded end touches nothing else.
-  std::uint64_t generation_ = 0;
   const ContinuousBatchingSettings& s_;
   const IterationPredictor& predictor_;
   const IterationWorkModel& work_;  ///< the config's, shared by its replicas

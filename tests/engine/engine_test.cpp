@@ -92,40 +92,105 @@ TEST_CASE("engine cancellation", "[engine]") {
   (void)d;
 }
 
-TEST_CASE("an event its handler ignores counts as cancelled: not processed, not hashed, no time", "[engine]") {
-  // Two engines see the same schedule; in one, the event at t = 25 is cancelled, in the other its handler
-  // ignores it (a superseded end, recognised by its data). Everything observable must agree.
-  struct Ignorer : EventHandler {
-    std::vector<SimTime> seen;
+TEST_CASE("a handler's timer replaces its pending timer event: not processed, not hashed, no time", "[engine]") {
+  // Two engines see the same schedule; in one, the handler's superseded end is cancelled and a new end scheduled,
+  // in the other the handler moves its timer. Everything observable must agree.
+  struct Mover : EventHandler {
+    std::vector<std::pair<SimTime, std::uint64_t>> seen;
     void on_event(Engine& engine, std::uint32_t, std::uint64_t data) override {
-      if (data == 99) {
-        engine.ignore_current();
-        return;
-      }
-      seen.push_back(engine.now());
+      seen.emplace_back(engine.now(), data);
       if (data == 1) engine.schedule_in(5, *this, 2, 2);  // follow-ups keep both engines busy
     }
   };
-  Engine cancelling, ignoring;
-  Ignorer a, b;
-  for (Engine* e : {&cancelling, &ignoring}) {
-    Ignorer& h = e == &cancelling ? a : b;
-    e->schedule_at(10, h, 0, 1);
-    const EventId stale = e->schedule_at(25, h, 1, 99);
-    e->schedule_at(20, h, 0, 3);
-    if (e == &cancelling) e->cancel(stale);
-  }
-  REQUIRE(cancelling.run() == 3);
-  REQUIRE(ignoring.run() == 3);
+  Engine cancelling, timing;
+  Mover a, b;
+  cancelling.schedule_at(10, a, 0, 1);
+  const EventId stale = cancelling.schedule_at(25, a, 1, 99);
+  cancelling.schedule_at(20, a, 0, 3);
+  cancelling.cancel(stale);
+  const EventId end = cancelling.schedule_at(18, a, 1, 98);
+  (void)end;
+  timing.schedule_at(10, b, 0, 1);
+  timing.set_timer(25, b, 1, 99);
+  timing.schedule_at(20, b, 0, 3);
+  CHECK(timing.timer_time(b) == 25);
+  CHECK(timing.pending() == 3);
+  timing.set_timer(18, b, 1, 98);  // replaces the end at 25
+  CHECK(timing.timer_time(b) == 18);
+  CHECK(timing.pending() == 3);
+  REQUIRE(cancelling.run() == 4);
+  REQUIRE(timing.run() == 4);
   CHECK(a.seen == b.seen);
-  CHECK(b.seen == std::vector<SimTime>{10, 15, 20});
-  CHECK(ignoring.events_processed() == cancelling.events_processed());
-  CHECK(ignoring.fingerprint() == cancelling.fingerprint());
-  CHECK(ignoring.now() == 20);  // not 25: the ignored event did not move time
-  // run_until counts only what was processed, and an ignored last event leaves time at end_time as usual.
-  ignoring.schedule_at(40, b, 0, 99);
-  CHECK(ignoring.run_until(50) == 0);
-  CHECK(ignoring.now() == 50);
+  CHECK(b.seen == std::vector<std::pair<SimTime, std::uint64_t>>{{10, 1}, {15, 2}, {18, 98}, {20, 3}});
+  CHECK(timing.events_processed() == cancelling.events_processed());
+  CHECK(timing.fingerprint() == cancelling.fingerprint());
+  CHECK(timing.now() == 20);
+  CHECK(timing.timer_time(b) == kTimeNever);  // a timer that ran is no longer pending
+  // A cleared timer never runs; run_until counts nothing and leaves time at end_time.
+  timing.set_timer(40, b, 0, 7);
+  timing.clear_timer(b);
+  CHECK(timing.pending() == 0);
+  CHECK(timing.run_until(50) == 0);
+  CHECK(timing.now() == 50);
+  CHECK_THROWS_AS(timing.set_timer(49, b), std::logic_error);
+}
+
+TEST_CASE("timers and scheduled events run in one (time, insertion) order, ties included", "[engine]") {
+  // The same random schedule twice: once with every handler's end as a timer it keeps moving, once with
+  // scheduled events and cancellation of the superseded ends. Equal times are frequent (times on a coarse grid).
+  struct Actor : EventHandler {
+    std::function<void(Engine&, Actor&, std::uint32_t, std::uint64_t)> fn;
+    EventId end_id = 0;
+    bool has_end = false;
+    void on_event(Engine& e, std::uint32_t kind, std::uint64_t data) override { fn(e, *this, kind, data); }
+  };
+  auto simulate = [](bool timers) {
+    Engine engine;
+    RandomStream rng(7);
+    std::vector<Actor> actors(40);
+    std::vector<std::uint64_t> log;
+    std::uint64_t next = 0;
+    auto move_end = [&](Engine& e, Actor& a, SimTime t) {
+      const std::uint64_t data = next++;
+      if (timers) {
+        e.set_timer(t, a, 1, data);
+      } else {
+        if (a.has_end) e.cancel(a.end_id);
+        a.end_id = e.schedule_at(t, a, 1, data);
+        a.has_end = true;
+      }
+    };
+    for (Actor& a : actors) {
+      a.fn = [&](Engine& e, Actor& self, std::uint32_t kind, std::uint64_t data) {
+        log.push_back(static_cast<std::uint64_t>(e.now()) * 1000003 + data * 7 + kind);
+        if (kind == 1) self.has_end = false;
+        if (next > 30000) return;
+        const std::uint64_t pick = rng.uniform_int(6);
+        if (kind == 0 || pick < 2) e.schedule_in(static_cast<SimTime>(rng.uniform_int(4) * 10), self, 0, next++);
+        if (pick < 4) move_end(e, actors[rng.uniform_int(actors.size())], e.now() + static_cast<SimTime>(rng.uniform_int(6) * 10));
+        if (pick == 5) {
+          Actor& other = actors[rng.uniform_int(actors.size())];
+          if (timers) {
+            e.clear_timer(other);
+          } else if (other.has_end) {
+            e.cancel(other.end_id);
+            other.has_end = false;
+          }
+        }
+      };
+    }
+    for (Actor& a : actors) {
+      engine.schedule_at(static_cast<SimTime>(rng.uniform_int(5) * 10), a, 0, next++);
+      move_end(engine, a, static_cast<SimTime>(rng.uniform_int(5) * 10));
+    }
+    engine.run();
+    return std::make_pair(log, engine.fingerprint());
+  };
+  const auto [with_timers, fp_timers] = simulate(true);
+  const auto [with_events, fp_events] = simulate(false);
+  REQUIRE(with_timers.size() > 15000);
+  CHECK(with_timers == with_events);
+  CHECK(fp_timers == fp_events);
 }
 
 TEST_CASE("engine cancellation stays exact across purges of stale cancellations", "[engine]") {

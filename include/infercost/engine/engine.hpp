@@ -8,6 +8,7 @@
 #include "infercost/engine/event.hpp"
 #include "infercost/engine/id_set.hpp"
 #include "infercost/engine/radix_queue.hpp"
+#include "infercost/engine/timer_tree.hpp"
 
 namespace infercost {
 
@@ -31,6 +32,7 @@ class Engine {
     if (kind >= Event::kMaxKinds || next_seq_ > Event::kMaxSeq) [[unlikely]] throw_range(kind);
     const std::uint64_t seq = next_seq_++;
     queue_.push(Event{t, Event::tag_of(seq, handler.slot_, kind), data});
+    if (t < queue_head_) queue_head_ = t;
     return seq;
   }
   /// A handler's prefetch hints; three share a 32-byte slot with the handler's address.
@@ -46,6 +48,28 @@ class Engine {
     hinting_ = true;
     return enrolled(handler).hints;
   }
+  /// Sets the handler's timer: its one pending timer event, handler.on_event(kind, data) at time t (>= now),
+  /// replacing the one it had pending, if any. A replaced timer event is gone as if cancelled. Timer events run in
+  /// the same (time, insertion) order as scheduled ones, among them; a handler's timer and its scheduled events are
+  /// independent. Timers live in a winner tree by handler slot, outside the queue: a handler that keeps moving one
+  /// deadline (a replica's step end, cut short by an arrival) costs neither a stale event nor a far-future filing.
+  void set_timer(SimTime t, EventHandler& handler, std::uint32_t kind = 0, std::uint64_t data = 0) {
+    if (t < now_) [[unlikely]] throw_past(t);
+    enrolled(handler);
+    if (kind >= Event::kMaxKinds || next_seq_ > Event::kMaxSeq) [[unlikely]] throw_range(kind);
+    const std::uint64_t seq = next_seq_++;
+    timer_data_[handler.slot_] = data;
+    timers_.set(handler.slot_, t, Event::tag_of(seq, handler.slot_, kind));
+  }
+  /// Clears the handler's timer (nothing when none is pending).
+  void clear_timer(const EventHandler& handler) {
+    if (handler.slot_ < slots_.size() && slots_[handler.slot_].handler == &handler) timers_.clear(handler.slot_);
+  }
+  /// When the handler's timer is due (kTimeNever: none pending).
+  SimTime timer_time(const EventHandler& handler) const {
+    if (handler.slot_ >= slots_.size() || slots_[handler.slot_].handler != &handler) return kTimeNever;
+    return timers_.at(handler.slot_).time;
+  }
   /// Schedules after a delay (>= 0) from now.
   EventId schedule_in(SimTime delay, EventHandler& handler, std::uint32_t kind = 0, std::uint64_t data = 0) {
     return schedule_at(now_ + delay, handler, kind, data);
@@ -53,11 +77,6 @@ class Engine {
   /// Cancels a pending event in O(1) (amortized): it is skipped when it reaches the head. Cancelling an event
   /// that already ran, or twice, is a no-op.
   void cancel(EventId id);
-  /// Called by a handler from on_event when it finds the event superseded (an end it has since rescheduled,
-  /// recognised by a generation it put in the event's data): the event then counts as cancelled: not processed,
-  /// not in the fingerprint, and time does not move to it. The handler must have done nothing else. Lazy
-  /// cancellation costs no set lookup, which a cancel() makes at every pop while any cancellation is pending.
-  void ignore_current() { ignored_ = true; }
 
   /// Runs events with time <= end_time, then sets now to end_time (unless stopped earlier).
   /// Returns the number of events processed by this call.
@@ -69,8 +88,8 @@ class Engine {
   bool stopped() const { return stopped_; }
 
   std::uint64_t events_processed() const { return processed_; }
-  /// Pending events, cancelled ones not yet skipped included.
-  std::size_t pending() const { return queue_.size(); }
+  /// Pending events (timers included), cancelled ones not yet skipped included.
+  std::size_t pending() const { return queue_.size() + timers_.size(); }
   /// A hash over (time, kind) of every processed event, in order, and over the random draws added to
   /// random_draw_sink(): equal runs have equal fingerprints.
   std::uint64_t fingerprint() const { return mix(fingerprint_ ^ draws_); }
@@ -80,8 +99,8 @@ class Engine {
   /// them; the running sum is folded in at every event.
   std::uint64_t* random_draw_sink() { return &draws_; }
   void reserve(std::size_t n) { queue_.reserve(n); }
-  /// Bytes the event queue holds now (for the benchmark's bytes-per-pending-event figure).
-  std::size_t queue_memory_bytes() const { return queue_.memory_bytes(); }
+  /// Bytes the event queue and the timers hold now (for the benchmark's bytes-per-pending-event figure).
+  std::size_t queue_memory_bytes() const { return queue_.memory_bytes() + timers_.memory_bytes(); }
 
  private:
   static std::uint64_t mix(std::uint64_t x) {
@@ -98,6 +117,12 @@ class Engine {
   void enroll(EventHandler& handler);
   /// Runs events with time <= end_time until none is left or stop() is called.
   void drain(SimTime end_time);
+  /// Whether the queue's head runs before the timer with key `timer` (the earliest): earlier, or at the same time
+  /// and scheduled first. The head's tag is read only on a tie.
+  bool queue_first(const TimerTree::Key& timer) const {
+    return !queue_.empty() &&
+           (queue_head_ < timer.time || (queue_head_ == timer.time && queue_.top().tag < timer.tag));
+  }
   /// Whether a popped event was cancelled (and forgets the cancellation).
   bool take_cancelled(std::uint64_t seq) { return cancelled_.erase(seq); }
   /// Drops cancellations of events no longer pending, so cancelling events that already ran cannot grow
@@ -120,13 +145,15 @@ class Engine {
   IdSet cancelled_;  ///< sequence numbers of cancelled events still pending (or already run: purged)
 
   Queue queue_;
+  SimTime queue_head_ = kTimeNever;  ///< the queue's earliest time (kTimeNever when empty), kept by push and pop
+  TimerTree timers_;                     ///< each handler's timer, by slot
+  std::vector<std::uint64_t> timer_data_;  ///< each handler's timer's data, by slot
   SimTime now_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t processed_ = 0;
   std::uint64_t fingerprint_ = 0x9e3779b97f4a7c15ULL;
   std::uint64_t draws_ = 0;
   bool stopped_ = false;
-  bool ignored_ = false;  ///< the handler of the event in progress called ignore_current()
 };
 
 }  // namespace infercost
