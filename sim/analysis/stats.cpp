@@ -7,6 +7,21 @@
 
 namespace infercost {
 
+namespace detail {
+namespace {
+LnTable make_ln_table() {
+  LnTable t{};
+  for (int j = 0; j < 128; ++j) {
+    const double c = 1.0 + j / 128.0;
+    t.ln_c[j] = std::log(c);
+    t.inv_c[j] = 1.0 / c;
+  }
+  return t;
+}
+}  // namespace
+const LnTable kLnTable = make_ln_table();
+}  // namespace detail
+
 void RunningStats::add(double x) {
   ++n_;
   if (n_ == 1) {
@@ -101,6 +116,7 @@ QuantileSketch::QuantileSketch(double relative_accuracy, std::size_t exact_limit
     : alpha_(relative_accuracy),
       gamma_((1.0 + relative_accuracy) / (1.0 - relative_accuracy)),
       inv_log_gamma_(1.0 / std::log(gamma_)),
+      fast_keys_(inv_log_gamma_ < 1e5),
       exact_limit_(exact_limit) {
   if (!(relative_accuracy > 0.0 && relative_accuracy < 1.0)) {
     throw std::invalid_argument("QuantileSketch: relative accuracy must be in (0, 1)");

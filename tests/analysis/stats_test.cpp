@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "infercost/analysis/stats.hpp"
@@ -109,4 +111,50 @@ TEST_CASE("merged sketches equal the sketch of the union", "[stats]") {
   REQUIRE(small_a.quantile(0.0) == 0.0);
   REQUIRE(small_a.quantile(1.0) == 17.0);
   REQUIRE(std::abs(small_a.quantile(0.5) - 7.0) <= 0.005 * 7.0);
+}
+
+TEST_CASE("fast_ln is within 1e-12 of std::log over the whole normal range", "[stats]") {
+  RandomStream rng(5);
+  double worst = 0.0;
+  for (int i = 0; i < 2000000; ++i) {
+    // Log-uniform over [2^-1020, 2^1020), and every mantissa pattern.
+    const double x = std::ldexp(1.0 + rng.uniform(), static_cast<int>(rng.uniform_int(2040)) - 1020);
+    worst = std::max(worst, std::fabs(fast_ln(x) - std::log(x)));
+  }
+  for (const double x : {1.0, 2.0, 0.5, 1.0078125, std::nextafter(2.0, 0.0), std::numeric_limits<double>::max(),
+                         std::numeric_limits<double>::min(), 1e-12, 3.0}) {
+    worst = std::max(worst, std::fabs(fast_ln(x) - std::log(x)));
+  }
+  CHECK(worst < 1e-12);
+  CHECK(worst > 0.0);  // it is an approximation: the check above is not vacuous
+}
+
+TEST_CASE("a sketch's bucket key is ceil(std::log(x) / log(gamma)) as computed before fast_ln, at bucket edges too",
+          "[stats]") {
+  for (const double alpha : {0.005, 0.01, 0.0001}) {
+    const QuantileSketch sketch(alpha);
+    const double inv_log_gamma = 1.0 / std::log((1.0 + alpha) / (1.0 - alpha));  // as the constructor computes it
+    const auto reference = [&](double x) {
+      return static_cast<std::int64_t>(std::ceil(std::log(x) * inv_log_gamma));
+    };
+    RandomStream rng(6);
+    std::uint64_t mismatches = 0, edges = 0;
+    for (int i = 0; i < 300000; ++i) {
+      const double x = std::exp(rng.uniform() * 700.0 - 27.0);  // 1.9e-12 to 1e292
+      mismatches += sketch.key(x) != reference(x);
+    }
+    // Bucket edges gamma^k and their neighbours a few ulps away, where a rounding error changes the key.
+    const double gamma = (1.0 + alpha) / (1.0 - alpha);
+    for (int k = -2700; k <= 60000; k += 7) {
+      double x = std::pow(gamma, static_cast<double>(k));
+      if (!(x >= 1e-12 && x < 1e300)) continue;
+      for (int step = 0; step < 4; ++step) x = std::nextafter(x, 0.0);
+      for (int step = 0; step < 9; ++step, x = std::nextafter(x, 1e308)) {
+        ++edges;
+        mismatches += sketch.key(x) != reference(x);
+      }
+    }
+    CHECK(edges > 10000);
+    CHECK(mismatches == 0);
+  }
 }
