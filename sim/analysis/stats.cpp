@@ -7,21 +7,6 @@
 
 namespace infercost {
 
-namespace detail {
-namespace {
-LnTable make_ln_table() {
-  LnTable t{};
-  for (int j = 0; j < 128; ++j) {
-    const double c = 1.0 + j / 128.0;
-    t.ln_c[j] = std::log(c);
-    t.inv_c[j] = 1.0 / c;
-  }
-  return t;
-}
-}  // namespace
-const LnTable kLnTable = make_ln_table();
-}  // namespace detail
-
 void RunningStats::add(double x) {
   ++n_;
   if (n_ == 1) {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "infercost/engine/fast_math.hpp"
 #include "infercost/workload/trace.hpp"
 
 namespace infercost {
@@ -45,11 +46,10 @@ class LognormalLength final : public LengthDistribution {
  public:
   LognormalLength(double median, double p90, std::uint32_t min, std::uint32_t max)
       : mu_(std::log(median)), sigma_(std::log(p90 / median) / kZ90), min_(min), max_(max) {}
+  /// Clamping to the integer bounds before rounding half up gives std::round's result; round_exp gives it for
+  /// std::exp of the draw mostly without calling std::exp.
   std::uint32_t sample(RandomStream& rng) const override {
-    // Clamping to the integer bounds before rounding half up gives std::round's result without a libm call.
-    const double x = std::clamp(rng.lognormal(mu_, sigma_), static_cast<double>(min_), static_cast<double>(max_));
-    const auto whole = static_cast<std::uint32_t>(x);
-    return x - static_cast<double>(whole) >= 0.5 ? whole + 1 : whole;
+    return round_exp(rng.normal(mu_, sigma_), static_cast<double>(min_), static_cast<double>(max_));
   }
   /// Mean before rounding and clamping (clamping at the default bounds moves it by far less than a token).
   double mean() const override { return std::exp(mu_ + 0.5 * sigma_ * sigma_); }

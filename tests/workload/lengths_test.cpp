@@ -1,9 +1,12 @@
 // Token-length distributions against their exact distributions, on seeded streams.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 
+#include "infercost/engine/fast_math.hpp"
 #include "infercost/workload/lengths.hpp"
 #include "workload_support.hpp"
 
@@ -92,4 +95,50 @@ TEST_CASE("empirical lengths resample a trace column", "[workload][lengths]") {
   CHECK(chi_squared(observed, expected) < chi_squared_critical_001(uppers.size() - 1));
   CHECK_THROWS_WITH(length_from("x: {type: empirical, file: traces/AzureLLMInferenceTrace_conv.csv, column: Tokens}"),
                     Catch::Contains("no column 'Tokens'"));
+}
+
+TEST_CASE("fast_exp is within 1e-14 of std::exp, relative, on [-700, 700]", "[workload][lengths]") {
+  RandomStream rng = StreamFactory(8).stream("exp");
+  double worst = 0.0;
+  for (int i = 0; i < 2000000; ++i) {
+    const double z = (rng.uniform() * 2.0 - 1.0) * (i % 2 == 0 ? 700.0 : 12.0);
+    worst = std::max(worst, std::fabs(fast_exp(z) / std::exp(z) - 1.0));
+  }
+  for (const double z : {0.0, 1e-300, -1e-300, 700.0, -700.0, 0.5 * std::log(2.0) / 128, std::log(2.0)}) {
+    worst = std::max(worst, std::fabs(fast_exp(z) / std::exp(z) - 1.0));
+  }
+  CHECK(worst < 1e-14);
+  CHECK(worst > 0.0);  // an approximation: the bound is not vacuous
+}
+
+TEST_CASE("lognormal lengths are std::exp's rounded draws, half-integers included", "[workload][lengths]") {
+  // The same stream drawn by the distribution and by the formula it replaced (round half up of the clamped
+  // std::exp of mu + sigma z); then values of z that put exp(z) next to k + 1/2, where a fast exponential alone
+  // would round the other way.
+  const auto d = length_from("x: {type: lognormal, median: 300, p90: 1200, max: 5000}");
+  const double mu = std::log(300.0), sigma = std::log(1200.0 / 300.0) / 1.2815515655446004;
+  const auto reference = [](double x) {
+    const double c = std::clamp(x, 1.0, 5000.0);
+    const auto whole = static_cast<std::uint32_t>(c);
+    return c - static_cast<double>(whole) >= 0.5 ? whole + 1 : whole;
+  };
+  RandomStream a = StreamFactory(9).stream("lengths"), b = StreamFactory(9).stream("lengths");
+  std::uint64_t mismatches = 0;
+  for (int i = 0; i < 500000; ++i) mismatches += d->sample(a) != reference(std::exp(b.normal(mu, sigma)));
+  CHECK(mismatches == 0);
+  // round_exp falls back to std::exp within 1e-12 of a half-integer; these draws all land there.
+  std::uint64_t near = 0, in_margin = 0, round_exp_differs = 0;
+  for (std::uint32_t k = 1; k < 5000; ++k) {
+    double x = std::log(k + 0.5);
+    for (int s = 0; s < 3; ++s) x = std::nextafter(x, 0.0);
+    for (int s = 0; s < 7; ++s, x = std::nextafter(x, 1.0)) {
+      ++near;
+      const double e = fast_exp(x);
+      in_margin += std::fabs(e - static_cast<double>(k) - 0.5) <= e * 1e-12;
+      round_exp_differs += round_exp(x, 1.0, 5000.0) != reference(std::exp(x));
+    }
+  }
+  CHECK(near > 30000);
+  CHECK(in_margin == near);
+  CHECK(round_exp_differs == 0);
 }

@@ -2,13 +2,13 @@
 // Streaming statistics: running mean/variance (Welford), an exact-quantile sample store, and a quantile
 // sketch with a relative-error guarantee whose memory does not grow with the number of values.
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "infercost/engine/fast_math.hpp"
 #include "infercost/io/bytes.hpp"
 
 namespace infercost {
@@ -50,31 +50,6 @@ class QuantileSample {
   mutable std::vector<double> values_;
   mutable bool sorted_ = true;
 };
-
-namespace detail {
-/// ln(1 + j/128) and 128/(128 + j) for j in [0, 128), for fast_ln.
-struct LnTable {
-  double ln_c[128];
-  double inv_c[128];
-};
-extern const LnTable kLnTable;
-}  // namespace detail
-
-/// Natural logarithm of a positive normal double to within 1e-12 absolute: x = 2^e m, m in [1, 2) split at
-/// c = 1 + j/128 (j its top 7 bits), ln x = e ln 2 + ln c + ln(1 + r) with r = (m - c)/c < 2^-7 and the series
-/// r - r^2/2 + r^3/3 - r^4/4 + r^5/5 (truncation below r^6/6 < 4e-14; m - c is exact). About 20 instructions
-/// against std::log's 50; QuantileSketch uses it only where it provably gives std::log's bucket.
-inline double fast_ln(double x) {
-  const auto bits = std::bit_cast<std::uint64_t>(x);
-  const auto e = static_cast<int>(bits >> 52) - 1023;
-  const std::uint64_t f = bits & 0x000fffffffffffffULL;
-  const auto j = static_cast<std::uint32_t>(f >> 45);
-  const double m = std::bit_cast<double>(f | 0x3ff0000000000000ULL);
-  const double c = 1.0 + static_cast<double>(j) * 0.0078125;
-  const double r = (m - c) * detail::kLnTable.inv_c[j];
-  const double series = r * (1.0 - r * (0.5 - r * (1.0 / 3.0 - r * (0.25 - r * 0.2))));
-  return static_cast<double>(e) * 0.69314718055994530942 + detail::kLnTable.ln_c[j] + series;
-}
 
 /// Quantiles of a stream in bounded memory: exact (every value kept) up to `exact_limit` values, then a
 /// DDSketch (Masson, Rim, Lee, VLDB 2019): log-spaced buckets of ratio gamma = (1 + alpha) / (1 - alpha), so
