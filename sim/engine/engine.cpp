@@ -57,7 +57,7 @@ void Engine::drain(SimTime end_time) {
       if (timers_.empty() || timer.time > end_time) break;
       e = Event{timer.time, timer.tag, 0};
       e.data = timer_data_[e.slot()];
-      timers_.clear(e.slot());
+      timers_.clear_top(e.slot());
     }
     now_ = e.time;
     ++processed_;

@@ -45,6 +45,19 @@ class TimerTree {
     k = kEmpty;
     climb(leaves_ + leaf);
   }
+  /// Empties leaf `leaf`, which holds the top key (a timer that fires): every node on its path held that key, so
+  /// each takes its other child's winner without the early-stop test.
+  void clear_top(std::uint32_t leaf) {
+    --set_;
+    std::size_t i = leaves_ + leaf;
+    nodes_[i] = kEmpty;
+    Packed key = kEmpty;
+    for (; i > 1; i >>= 1) {
+      const Packed sibling = nodes_[i ^ 1];
+      key = sibling < key ? sibling : key;
+      nodes_[i >> 1] = key;
+    }
+  }
   /// The key at leaf `leaf` (empty key beyond the tree).
   Key at(std::uint32_t leaf) const { return leaf < leaves_ ? unpack(nodes_[leaves_ + leaf]) : Key{}; }
   /// Bytes held.
