@@ -1,6 +1,5 @@
 #include "infercost/engine/engine.hpp"
 
-#include <algorithm>
 #include <stdexcept>
 #include <string>
 

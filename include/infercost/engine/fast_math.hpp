@@ -57,17 +57,16 @@ inline double fast_exp(double z) {
 /// gives. fast_exp decides unless its value lies within 1e-12 (relative) of a half-integer, the only place where
 /// it and std::exp could round apart (the clamp cannot: its bounds are integers); there, std::exp does.
 inline std::uint32_t round_exp(double z, double lo, double hi) {
-  const auto round_half_up = [](double x) {
-    const auto whole = static_cast<std::uint32_t>(x);
-    return x - static_cast<double>(whole) >= 0.5 ? whole + 1 : whole;
-  };
+  double x = 0.0;
+  bool decided = false;
   if (z > -700.0 && z < 700.0) [[likely]] {
-    const double x = std::clamp(fast_exp(z), lo, hi);
-    const auto whole = static_cast<std::uint32_t>(x);
-    const double frac = x - static_cast<double>(whole);
-    if (std::fabs(frac - 0.5) > x * 1e-12) [[likely]] return frac >= 0.5 ? whole + 1 : whole;
+    x = std::clamp(fast_exp(z), lo, hi);
+    const double frac = x - static_cast<double>(static_cast<std::uint32_t>(x));
+    decided = std::fabs(frac - 0.5) > x * 1e-12;
   }
-  return round_half_up(std::clamp(std::exp(z), lo, hi));
+  if (!decided) [[unlikely]] x = std::clamp(std::exp(z), lo, hi);
+  const auto whole = static_cast<std::uint32_t>(x);
+  return x - static_cast<double>(whole) >= 0.5 ? whole + 1 : whole;
 }
 
 }  // namespace infercost

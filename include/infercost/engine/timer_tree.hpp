@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "infercost/engine/event.hpp"
 #include "infercost/engine/time.hpp"
 
 namespace infercost {
@@ -69,7 +68,9 @@ class TimerTree {
   __extension__ using Packed = unsigned __int128;
   static constexpr Packed kEmpty = (Packed{static_cast<std::uint64_t>(kTimeNever)} << 64) | ~std::uint64_t{0};
   static Packed pack(const Key& k) { return (Packed{static_cast<std::uint64_t>(k.time)} << 64) | k.tag; }
-  static Key unpack(Packed p) { return Key{static_cast<SimTime>(static_cast<std::uint64_t>(p >> 64)), static_cast<std::uint64_t>(p)}; }
+  static Key unpack(Packed p) {
+    return Key{static_cast<SimTime>(static_cast<std::uint64_t>(p >> 64)), static_cast<std::uint64_t>(p)};
+  }
 
   /// Recomputes the path above node i, carrying the smallest key of the subtree climbed so far.
   void climb(std::size_t i) {
