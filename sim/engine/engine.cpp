@@ -54,9 +54,9 @@ void Engine::drain(SimTime end_time) {
       if (!cancelled_.empty() && take_cancelled(e.seq())) continue;
     } else {
       if (timers_.empty() || timer.time > end_time) break;
-      e = Event{timer.time, timer.tag, 0};
-      e.data = timer_data_[e.slot()];
-      timers_.clear_top(e.slot());
+      const std::uint32_t slot = Event::slot_of(timer.tag);
+      e = Event{timer.time, timer.tag, timer_data_[slot]};
+      timers_.clear_top(slot);
     }
     now_ = e.time;
     ++processed_;
@@ -71,7 +71,7 @@ void Engine::drain(SimTime end_time) {
         slot = &slots_[next.slot()];
         data = next.data;
       } else if (!timers_.empty()) {
-        const std::uint32_t index = Event{next_timer.time, next_timer.tag, 0}.slot();
+        const std::uint32_t index = Event::slot_of(next_timer.tag);
         slot = &slots_[index];
         data = timer_data_[index];
       }

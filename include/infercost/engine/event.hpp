@@ -73,7 +73,11 @@ struct Event {
     return (seq << kSeqShift) | (std::uint64_t{slot} << kKindBits) | kind;
   }
   std::uint64_t seq() const { return tag >> kSeqShift; }
-  std::uint32_t slot() const { return static_cast<std::uint32_t>(tag >> kKindBits) & (kMaxSlots - 1); }
+  std::uint32_t slot() const { return slot_of(tag); }
+  /// The handler slot a tag names.
+  static constexpr std::uint32_t slot_of(std::uint64_t tag) {
+    return static_cast<std::uint32_t>(tag >> kKindBits) & (kMaxSlots - 1);
+  }
   std::uint32_t kind() const { return static_cast<std::uint32_t>(tag) & (kMaxKinds - 1); }
 };
 static_assert(sizeof(Event) == 24);
