@@ -126,7 +126,9 @@ Baseline read_baseline(const std::filesystem::path& file) {
   }
   if (b.summary.empty()) summary.fail("expected at least one column");
   for (const auto& [column, tol] : b.relative_tolerance) {
-    const bool known = std::any_of(b.summary.begin(), b.summary.end(), [&](const auto& kv) { return kv.first == column; });
+    // Named captures: Clang before 16 cannot capture a structured binding with [&].
+    const auto is_column = [&column = column](const auto& kv) { return kv.first == column; };
+    const bool known = std::any_of(b.summary.begin(), b.summary.end(), is_column);
     if (!known) root.child("relative_tolerance").child(column).fail("not a column of `summary`");
   }
   root.check_unknown_keys();
@@ -264,7 +266,8 @@ std::string baseline_yaml(const RunOutputs& run, const std::optional<Baseline>& 
   if (previous && !previous->relative_tolerance.empty()) {
     out += "relative_tolerance:\n";
     for (const auto& [column, tol] : previous->relative_tolerance) {
-      const bool present = std::any_of(run.summary.begin(), run.summary.end(), [&](const auto& kv) { return kv.first == column; });
+      const auto is_column = [&column = column](const auto& kv) { return kv.first == column; };
+      const bool present = std::any_of(run.summary.begin(), run.summary.end(), is_column);
       if (present) out += fmt::format("  {}: {}\n", column, format_tolerance(tol));
     }
   }
