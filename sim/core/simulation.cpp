@@ -83,17 +83,18 @@ RunInfo Simulation::run(const std::function<void(double)>& progress) {
   if (progress) {
     constexpr int kSteps = 200;
     for (int i = 1; i <= kSteps; ++i) {
-      engine_.run_until(end / kSteps * i + (i == kSteps ? end % kSteps : 0));
+      advance_to(end / kSteps * i + (i == kSteps ? end % kSteps : 0));
       progress(static_cast<double>(i) / kSteps);
     }
   } else {
-    engine_.run_until(end);
+    advance_to(end);
   }
   return end_run();
 }
 
 RunInfo Simulation::end_run() {
   const SimTime end = scenario_.duration;
+  settle_completions();
   metrics_.finish(end);
   RunInfo info;
   if (power_) info.power = power_->finish(end);
@@ -226,14 +227,37 @@ void Simulation::on_completed(Request& request, SimTime now) {
     free_slots_.push_back(request.pool_index);
     return;
   }
-  metrics_.on_finished(request, now);
   policy_->on_completed(request, now);
   if (request.replica < kRemoteReplica) {
     router_->on_done(request.replica);
     if (power_) power_->count_completion(request.replica, now);
   }
   source_of(request).on_completed(request);
-  release(request);
+  lag_completion(request);
+}
+
+void Simulation::lag_completion(Request& request) {
+  __builtin_prefetch(&request);
+  __builtin_prefetch(reinterpret_cast<const char*>(&request) + sizeof(Request) - 1);
+  __builtin_prefetch(&metrics_.users[request.user]);
+  --live_requests_;
+  Request* const due = lagged_[lag_next_];
+  lagged_[lag_next_] = &request;
+  lag_next_ = (lag_next_ + 1) % kCompletionLag;
+  if (due != nullptr) {
+    metrics_.on_finished(*due, due->completed_at);
+    free_slots_.push_back(due->pool_index);
+  }
+}
+
+void Simulation::settle_completions() {
+  for (std::uint32_t i = 0; i < kCompletionLag; ++i) {
+    Request*& due = lagged_[(lag_next_ + i) % kCompletionLag];
+    if (due == nullptr) continue;
+    metrics_.on_finished(*due, due->completed_at);
+    free_slots_.push_back(due->pool_index);
+    due = nullptr;
+  }
 }
 
 // Direct calls to the built-in observers, not a loop of virtual calls: one call site cycling through three

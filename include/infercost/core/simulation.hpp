@@ -1,5 +1,6 @@
 #pragma once
 // One run of a scenario: wires the workload, admission policy, router, replicas and metrics to an engine.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -75,9 +76,13 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   /// Runs to the scenario's duration; `progress(fraction)` is called now and then when set.
   RunInfo run(const std::function<void(double)>& progress = {});
   /// run() in steps, for federated runs: start the sources, process every event at or before `time` (any
-  /// number of times, increasing), then close the integrals at the scenario's duration.
+  /// number of times, increasing), then close the integrals at the scenario's duration. metrics() counts every
+  /// completion once advance_to returns (inside a step it may lag by up to kCompletionLag).
   void begin();
-  void advance_to(SimTime time) { engine_.run_until(time); }
+  void advance_to(SimTime time) {
+    engine_.run_until(time);
+    settle_completions();
+  }
   RunInfo end_run();
 
   /// Serves a request forwarded by another site: a copy of it enters this site's pool and router now. Its
@@ -140,6 +145,11 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
 
  private:
   void release(Request& request);
+  /// Records a completion's metrics and frees its slot kCompletionLag completions later (settle_completions()
+  /// does the rest at the end of every run_until): the request's lines and the user's counters are cold at
+  /// completion, and by then their prefetches have landed (docs/performance.md, "Fourteenth session").
+  void lag_completion(Request& request);
+  void settle_completions();
   std::uint32_t take_slot();
   bool is_guest(std::uint32_t slot) const { return slot < guest_origin_.size() && guest_origin_[slot] != 0; }
   TrafficSource& source_of(const Request& request) { return *sources_[request.user_class]; }
@@ -162,6 +172,9 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   std::vector<std::unique_ptr<TrafficSource>> sources_;
   RequestPool pool_;
   std::vector<std::uint32_t> free_slots_;
+  static constexpr std::uint32_t kCompletionLag = 8;
+  std::array<Request*, kCompletionLag> lagged_{};  ///< completions not yet in metrics_, oldest at lag_next_
+  std::uint32_t lag_next_ = 0;
   std::uint64_t next_request_id_ = 0;
   std::uint64_t live_requests_ = 0;
   const SiteSlice* slice_ = nullptr;
