@@ -244,18 +244,19 @@ void Simulation::lag_completion(Request& request) {
   Request* const due = lagged_[lag_next_];
   lagged_[lag_next_] = &request;
   lag_next_ = (lag_next_ + 1) % kCompletionLag;
-  if (due != nullptr) {
-    metrics_.on_finished(*due, due->completed_at);
-    free_slots_.push_back(due->pool_index);
-  }
+  if (due != nullptr) record_completion(*due);
+}
+
+void Simulation::record_completion(Request& request) {
+  metrics_.on_finished(request, request.completed_at);
+  free_slots_.push_back(request.pool_index);
 }
 
 void Simulation::settle_completions() {
   for (std::uint32_t i = 0; i < kCompletionLag; ++i) {
     Request*& due = lagged_[(lag_next_ + i) % kCompletionLag];
     if (due == nullptr) continue;
-    metrics_.on_finished(*due, due->completed_at);
-    free_slots_.push_back(due->pool_index);
+    record_completion(*due);
     due = nullptr;
   }
 }

@@ -149,6 +149,7 @@ class Simulation : public RequestSink, public RequestListener, public ActivityOb
   /// does the rest at the end of every run_until): the request's lines and the user's counters are cold at
   /// completion, and by then their prefetches have landed (docs/performance.md, "Fourteenth session").
   void lag_completion(Request& request);
+  void record_completion(Request& request);  ///< the lagged half: the metrics record, then the slot's return
   void settle_completions();
   std::uint32_t take_slot();
   bool is_guest(std::uint32_t slot) const { return slot < guest_origin_.size() && guest_origin_[slot] != 0; }
