@@ -97,11 +97,23 @@ double QuantileSample::quantile(double q) const {
   return values_[rank - 1];
 }
 
+namespace {
+
+/// The fewest significand bits m whose buckets keep the bound: a bucket [lo, lo (1 + 1/n)), n = 2^m + j for its j-th
+/// of 2^m buckets in an octave, has its worst relative error 1/(2n + 1) at both ends (value_of), at most
+/// 1/(2^(m+1) + 1) at j = 0.
+unsigned significand_bits_for(double alpha) {
+  unsigned m = 0;
+  while (m < 52 && 1.0 / (std::ldexp(1.0, static_cast<int>(m) + 1) + 1.0) > alpha) ++m;
+  return m;
+}
+
+}  // namespace
+
 QuantileSketch::QuantileSketch(double relative_accuracy, std::size_t exact_limit)
     : alpha_(relative_accuracy),
-      gamma_((1.0 + relative_accuracy) / (1.0 - relative_accuracy)),
-      inv_log_gamma_(1.0 / std::log(gamma_)),
-      fast_keys_(inv_log_gamma_ < 1e5),
+      significand_bits_(significand_bits_for(relative_accuracy)),
+      shift_(52 - significand_bits_),
       exact_limit_(exact_limit) {
   if (!(relative_accuracy > 0.0 && relative_accuracy < 1.0)) {
     throw std::invalid_argument("QuantileSketch: relative accuracy must be in (0, 1)");
@@ -109,8 +121,10 @@ QuantileSketch::QuantileSketch(double relative_accuracy, std::size_t exact_limit
 }
 
 double QuantileSketch::value_of(std::int64_t key) const {
-  // The point of (gamma^(k-1), gamma^k] whose relative distance to both ends is (gamma-1)/(gamma+1) = alpha.
-  return 2.0 * std::pow(gamma_, static_cast<double>(key)) / (gamma_ + 1.0);
+  // The point of [lo, lo (n + 1)/n) whose relative distance to both ends is 1/(2n + 1): lo (2n + 2)/(2n + 1).
+  const std::uint64_t sub = static_cast<std::uint64_t>(key) & ((std::uint64_t{1} << significand_bits_) - 1);
+  const double n = std::ldexp(1.0, static_cast<int>(significand_bits_)) + static_cast<double>(sub);
+  return lower_edge(key) * ((2.0 * n + 2.0) / (2.0 * n + 1.0));
 }
 
 void QuantileSketch::Store::add(std::int64_t key, std::uint64_t n) {
@@ -221,6 +235,9 @@ double QuantileSketch::quantile(double q) const {
     }
     return exact_[rank - 1];
   }
+  // The extremes are known exactly (an infinite maximum among them, which no bucket's value reaches).
+  if (rank == count_) return max_;
+  if (rank == 1) return min_;
   // Ascending order: negatives from the largest magnitude down, zeros, positives from the smallest up.
   double estimate = max_;
   std::uint64_t seen = 0;

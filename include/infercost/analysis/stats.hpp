@@ -2,13 +2,13 @@
 // Streaming statistics: running mean/variance (Welford), an exact-quantile sample store, and a quantile
 // sketch with a relative-error guarantee whose memory does not grow with the number of values.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
 
-#include "infercost/engine/fast_math.hpp"
 #include "infercost/io/bytes.hpp"
 
 namespace infercost {
@@ -52,9 +52,10 @@ class QuantileSample {
 };
 
 /// Quantiles of a stream in bounded memory: exact (every value kept) up to `exact_limit` values, then a
-/// DDSketch (Masson, Rim, Lee, VLDB 2019): log-spaced buckets of ratio gamma = (1 + alpha) / (1 - alpha), so
-/// that every quantile is within relative error alpha of the exact nearest-rank quantile. Deterministic and
-/// mergeable; docs/performance.md states the bound and its limits.
+/// DDSketch (Masson, Rim, Lee, VLDB 2019) with the log-linear buckets of HdrHistogram and of DDSketch's
+/// BitwiseLinearlyInterpolatedMapping: a bucket holds the magnitudes whose doubles share their exponent and top m
+/// significand bits, m the fewest that keep every quantile within relative error alpha of the exact nearest-rank
+/// quantile. Deterministic and mergeable; docs/performance.md states the bound and its limits.
 class QuantileSketch {
  public:
   static constexpr double kDefaultRelativeAccuracy = 0.005;
@@ -62,8 +63,8 @@ class QuantileSketch {
   /// |x| below this counts as zero (absolute error below it).
   static constexpr double kMinIndexable = 1e-12;
   /// Buckets per sign; beyond, the lowest magnitudes are merged (only quantiles that far, a factor of
-  /// gamma^4096 ~ 1e17 below the largest magnitude, lose the bound).
-  static constexpr std::size_t kMaxBuckets = 4096;
+  /// 2^(8192 / 2^m), 2^64 at the default accuracy, below the largest magnitude, lose the bound).
+  static constexpr std::size_t kMaxBuckets = 8192;
 
   explicit QuantileSketch(double relative_accuracy = kDefaultRelativeAccuracy,
                           std::size_t exact_limit = kDefaultExactLimit);
@@ -86,8 +87,13 @@ class QuantileSketch {
   }
   /// Adds every value of `other` (same relative accuracy required).
   void merge(const QuantileSketch& other);
-  /// The bucket key of a magnitude in [1e-12, DBL_MAX]: values in (gamma^(k-1), gamma^k] have key k.
+  /// The bucket key of a magnitude in [1e-12, DBL_MAX]: the doubles with the key's bits above the top m
+  /// significand bits, from lower_edge(k) up to (not including) lower_edge(k + 1), have key k.
   std::int64_t key(double magnitude) const { return key_of(magnitude); }
+  /// The smallest magnitude of key k.
+  double lower_edge(std::int64_t key) const { return std::bit_cast<double>(static_cast<std::uint64_t>(key) << shift_); }
+  /// m, the significand bits that split each power of two into 2^m buckets.
+  unsigned significand_bits() const { return significand_bits_; }
   std::uint64_t count() const { return count_; }
   /// The q-quantile (q in [0, 1]) by nearest rank, within relative error alpha once past the exact limit;
   /// NaN when empty.
@@ -102,25 +108,16 @@ class QuantileSketch {
   void load(ByteReader& in);
 
  private:
-  /// Counts for keys [offset, offset + counts.size()); key k holds magnitudes in (gamma^(k-1), gamma^k].
+  /// Counts for keys [offset, offset + counts.size()); key k holds magnitudes in [lower_edge(k), lower_edge(k + 1)).
   struct Store {
     std::vector<std::uint64_t> counts;
     std::int64_t offset = 0;
     void add(std::int64_t key, std::uint64_t n);
   };
-  /// The key of a magnitude in [1e-12, DBL_MAX]: ceil(log(magnitude) / log(gamma)), computed as
-  /// ceil(std::log(magnitude) * inv_log_gamma). With fast_keys_, fast_ln's estimate decides when it lies more than
-  /// 1e-6 from an integer: its error and that of std::log's product are each below 1e-7 there (inv_log_gamma below
-  /// 1e5, |y| below 1e8), so both have the same ceiling; otherwise (about 2 values in a million) std::log does.
+  /// The key of a magnitude in [1e-12, DBL_MAX]: its bits above the top m significand bits (positive doubles
+  /// order as their bits do, so keys are monotone).
   std::int64_t key_of(double magnitude) const {
-    if (fast_keys_) [[likely]] {
-      const double y = fast_ln(magnitude) * inv_log_gamma_;
-      const auto truncated = static_cast<std::int64_t>(y);
-      const std::int64_t below = truncated - (y < static_cast<double>(truncated));
-      const double frac = y - static_cast<double>(below);
-      if (frac > 1e-6 && frac < 1.0 - 1e-6) [[likely]] return below + 1;
-    }
-    return static_cast<std::int64_t>(std::ceil(std::log(magnitude) * inv_log_gamma_));
+    return static_cast<std::int64_t>(std::bit_cast<std::uint64_t>(magnitude) >> shift_);
   }
   void add_slow(double x);
   double value_of(std::int64_t key) const;
@@ -128,9 +125,8 @@ class QuantileSketch {
   void start_sketching();
 
   double alpha_;
-  double gamma_;
-  double inv_log_gamma_;
-  bool fast_keys_;  ///< inv_log_gamma_ < 1e5 (alpha above about 5e-6): key_of may use fast_ln
+  unsigned significand_bits_;  ///< m: buckets per octave are 2^m
+  unsigned shift_;             ///< 52 - m
   std::size_t exact_limit_;
   bool sketching_ = false;
   mutable bool sorted_ = true;

@@ -1,7 +1,7 @@
 #pragma once
-// Table-driven logarithm and exponential for hot paths that round their result to a bucket or an integer: each
-// caller uses them only where the rounding provably agrees with std::log / std::exp, and falls back to those
-// near a boundary, so no result changes (docs/performance.md, "Thirteenth session").
+// A table-driven exponential for hot paths that round its result to an integer: the caller uses it only where
+// the rounding provably agrees with std::exp, and falls back to it near a boundary, so no result changes
+// (docs/performance.md, "Thirteenth session").
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -10,29 +10,12 @@
 namespace infercost {
 
 namespace detail {
-/// ln(1 + j/128) and 128/(128 + j) for fast_ln; 2^(j/128) for fast_exp; j in [0, 128).
+/// 2^(j/128) for fast_exp, j in [0, 128).
 struct FastMathTables {
-  double ln_c[128];
-  double inv_c[128];
   double exp2_j[128];
 };
 extern const FastMathTables kFastMath;
 }  // namespace detail
-
-/// Natural logarithm of a positive normal double to within 1e-12 absolute: x = 2^e m, m in [1, 2) split at
-/// c = 1 + j/128 (j its top 7 bits), ln x = e ln 2 + ln c + ln(1 + r) with r = (m - c)/c < 2^-7 and the series
-/// r - r^2/2 + r^3/3 - r^4/4 + r^5/5 (truncation below r^6/6 < 4e-14; m - c is exact).
-inline double fast_ln(double x) {
-  const auto bits = std::bit_cast<std::uint64_t>(x);
-  const auto e = static_cast<int>(bits >> 52) - 1023;
-  const std::uint64_t f = bits & 0x000fffffffffffffULL;
-  const auto j = static_cast<std::uint32_t>(f >> 45);
-  const double m = std::bit_cast<double>(f | 0x3ff0000000000000ULL);
-  const double c = 1.0 + static_cast<double>(j) * 0.0078125;
-  const double r = (m - c) * detail::kFastMath.inv_c[j];
-  const double series = r * (1.0 - r * (0.5 - r * (1.0 / 3.0 - r * (0.25 - r * 0.2))));
-  return static_cast<double>(e) * 0.69314718055994530942 + detail::kFastMath.ln_c[j] + series;
-}
 
 /// e^z for |z| <= 700 to within 1e-14 relative: z = (128 n + j) ln2/128 + r with |r| <= ln2/256, e^z =
 /// 2^n 2^(j/128) e^r, e^r by its series to r^6/720 (truncation below 1e-17). ln2/128 is split as Cody and Waite do
