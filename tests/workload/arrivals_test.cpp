@@ -54,6 +54,54 @@ TEST_CASE("poisson gaps are exponential with the configured rate (KS)", "[worklo
   CHECK(ks_statistic(gaps, [](double x) { return 1.0 - std::exp(-x); }) < ks_critical_001(gaps.size()));
 }
 
+TEST_CASE("shared streams: one Poisson process of rate N lambda whose arrivals go to users uniformly (KS, chi-square)",
+          "[workload][arrivals][streams]") {
+  const Scenario s = load_text(one_class("1000s", R"(
+    - name: p
+      users: 100
+      arrival: {type: poisson, rate: 1/s, streams: shared}
+      input_tokens: {type: uniform, min: 1, max: 100}
+      output_tokens: 10
+)"));
+  Harness lazy(s, 21, 1000 * kSecond);
+  lazy.start();
+  CHECK(lazy.engine.pending() == 1);  // one pending arrival for the class
+  Harness h(s, 21, 1000 * kSecond);
+  h.run();
+  // The class's gaps: exponential at 100/s.
+  std::vector<double> class_gaps;
+  SimTime previous = 0;
+  for (const auto& c : h.created) {
+    class_gaps.push_back(to_seconds(c.at - previous) * 100.0);
+    previous = c.at;
+  }
+  REQUIRE(class_gaps.size() > 95000);
+  CHECK(ks_statistic(class_gaps, [](double x) { return 1.0 - std::exp(-x); }) < ks_critical_001(class_gaps.size()));
+  // Each user's gaps: exponential at 1/s, as with its own stream.
+  std::vector<SimTime> last(100, 0);
+  std::vector<double> gaps;
+  std::vector<double> counts(100, 0.0);
+  for (const auto& c : h.created) {
+    if (last[c.user] < 500 * kSecond) gaps.push_back(to_seconds(c.at - last[c.user]));
+    last[c.user] = c.at;
+    ++counts[c.user];
+  }
+  REQUIRE(gaps.size() > 45000);
+  CHECK(ks_statistic(gaps, [](double x) { return 1.0 - std::exp(-x); }) < ks_critical_001(gaps.size()));
+  // Counts per user: equally likely users (Pearson's chi-square with 99 degrees of freedom, inside its 0.001 and
+  // 0.999 quantiles, 61.1 and 148.2).
+  const double mean = static_cast<double>(h.created.size()) / 100.0;
+  double chi2 = 0.0;
+  for (const double n : counts) chi2 += (n - mean) * (n - mean) / mean;
+  CHECK(chi2 > 61.1);
+  CHECK(chi2 < 148.2);
+  // The same seed gives the same arrivals.
+  Harness again(s, 21, 1000 * kSecond);
+  again.run();
+  REQUIRE(again.created.size() == h.created.size());
+  CHECK(again.created.back().at == h.created.back().at);
+}
+
 TEST_CASE("sessions: Poisson starts, exponential think times, context growing turn by turn", "[workload][arrivals]") {
   const std::string yaml = one_class("2d", R"(
     - name: chat

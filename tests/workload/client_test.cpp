@@ -154,7 +154,7 @@ TEST_CASE("on_cap wait resubmits exactly when the cap resets", "[workload][clien
 }
 
 TEST_CASE("on_cap leave abandons, stops the user for good and abandons its waiting retries", "[workload][client]") {
-  for (const std::string arrival : {"{type: poisson, rate: 1/min}",
+  for (const std::string arrival : {"{type: poisson, rate: 1/min}", "{type: poisson, rate: 1/min, streams: shared}",
                                     "{type: sessions, rate: 10/h, turns: 6, think_time: 20s}",
                                     "{type: closed_loop, loops: 3, think_time: 20s}"}) {
     INFO(arrival);

@@ -92,7 +92,9 @@ TEST_CASE("thinning reproduces the rate curve's integral within 1% and its shape
 }
 
 TEST_CASE("the diurnal source reproduces its curve's integral within 1%", "[workload][rate]") {
-  const Scenario s = load_text(R"(
+  for (const std::string streams : {"per_user", "shared"}) {
+    INFO("streams: " << streams);
+    const Scenario s = load_text(R"(
 duration: 1w
 cluster: {replicas: 1, serving: {type: fixed, service_time: 1s}}
 workload:
@@ -102,17 +104,20 @@ workload:
       arrival: {type: diurnal, rate: 1/h, peak_hour: 11, amplitude: 0.9, weekend_factor: 0.2, utc_offset: 2h}
       input_tokens: 10
       output_tokens: 10
-)");
-  Harness h(s, 1, kWeek);
-  h.run();
-  const ConfigNode n = ConfigNode::load_string(
-      "{rate: 1/h, peak_hour: 11, amplitude: 0.9, weekend_factor: 0.2, utc_offset: 2h}", "c.yaml");
-  const double expected = 1000 * RateCurve::read(n, RateCurve::Profile::kSinusoid).integral(0, kWeek);
-  CHECK(std::fabs(static_cast<double>(h.created.size()) / expected - 1.0) < 0.01);
-  // Arrivals are generated lazily: at any time at most one is pending per user.
-  Harness lazy(s, 1, kWeek);
-  lazy.start();
-  CHECK(lazy.engine.pending() == 1000);
-  lazy.engine.run_until(3 * kDay + 5 * kHour);
-  CHECK(lazy.engine.pending() <= 1000 + lazy.in_flight());
+)",
+                                 {"workload.classes.0.arrival.streams=" + streams});
+    Harness h(s, 1, kWeek);
+    h.run();
+    const ConfigNode n = ConfigNode::load_string(
+        "{rate: 1/h, peak_hour: 11, amplitude: 0.9, weekend_factor: 0.2, utc_offset: 2h}", "c.yaml");
+    const double expected = 1000 * RateCurve::read(n, RateCurve::Profile::kSinusoid).integral(0, kWeek);
+    CHECK(std::fabs(static_cast<double>(h.created.size()) / expected - 1.0) < 0.01);
+    // Arrivals are generated lazily: at any time at most one is pending per user (per class with one stream).
+    const std::size_t pending = streams == "shared" ? 1 : 1000;
+    Harness lazy(s, 1, kWeek);
+    lazy.start();
+    CHECK(lazy.engine.pending() == pending);
+    lazy.engine.run_until(3 * kDay + 5 * kHour);
+    CHECK(lazy.engine.pending() <= pending + lazy.in_flight());
+  }
 }

@@ -29,6 +29,12 @@ class RateCurve {
   /// an arrival node; `default_profile` applies when the node names no shape.
   static RateCurve read(const ConfigNode& node, Profile default_profile, const std::string& rate_key = "rate");
 
+  /// The same shape at `factor` times the rate (the superposition of `factor` users' processes).
+  RateCurve scaled(double factor) const {
+    RateCurve c = *this;
+    c.mean_rate_per_s_ *= factor;
+    return c;
+  }
   double mean_rate_per_s() const { return mean_rate_per_s_; }
   double max_rate_per_s() const { return mean_rate_per_s_ * max_factor_; }
   /// lambda(t), in 1/s.
