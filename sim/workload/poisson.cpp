@@ -131,7 +131,7 @@ void register_open_loop_arrivals(Registry<ArrivalConfig>& registry) {
                });
   registry.add("diurnal",
                "open-loop Poisson arrivals per user at a mean `rate` shaped by a daily profile (sinusoid or hourly), "
-               "weekend factor and UTC offset, by thinning",
+               "weekend factor and UTC offset, by thinning (`streams: shared`: one stream per class)",
                [](const ConfigNode& n) -> std::unique_ptr<ArrivalConfig> {
                  return std::make_unique<OpenLoopConfig>(
                      "diurnal", RateCurve::read(n, RateCurve::Profile::kSinusoid), read_shared_streams(n));
