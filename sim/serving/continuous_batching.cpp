@@ -589,7 +589,9 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       queue_->on_served(*r, prompt, 0);
       kv_.try_allocate(need);
       budget -= std::min<std::uint64_t>(budget, chunk);
-      Sequence seq;
+      // Built in place: a copy from the stack read 16-byte pieces of it back before its narrower stores had
+      // landed, a stalled store-to-load forwarding on most of them.
+      Sequence& seq = prefilling_.emplace_back();
       seq.request = r;
       seq.user = r->user;
       seq.user_class = r->user_class;
@@ -600,7 +602,6 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       seq.target = r->output_tokens;
       seq.blocks = need;
       seq.chunk = chunk;
-      prefilling_.push_back(seq);
       if (was_preempted) {
         resumed_->erase(r->id);
       } else {
