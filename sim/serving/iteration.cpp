@@ -7,6 +7,7 @@
 #include "infercost/serving/iteration.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace infercost {
 
@@ -52,8 +53,7 @@ IterationWorkModel::IterationWorkModel(const ReplicaLayout& layout) {
   const double tp = layout.tensor_parallel;
   const double pp = layout.pipeline_parallel;
   gpus_ = tp * pp;
-  const std::uint32_t gpus = layout.gpus();
-  if ((gpus & (gpus - 1)) == 0) inverse_gpus_ = 1.0 / gpus_;
+  if (std::has_single_bit(layout.gpus())) inverse_gpus_ = 1.0 / gpus_;
   const double head = static_cast<double>(m.vocab_size) * m.hidden_size;
   two_active_params_ = 2.0 * m.layer_params_active();
   two_head_ = 2.0 * head;
