@@ -24,8 +24,7 @@ void Engine::enroll(EventHandler& handler) {
                             " event handlers (replicas, sources, meters) in one simulation");
   }
   handler.slot_ = static_cast<std::uint32_t>(slots_.size());
-  slots_.push_back(Slot{&handler, {}});
-  timer_data_.push_back(0);
+  slots_.push_back(Slot{&handler, {}, 0});
 }
 
 void Engine::cancel(EventId id) {
@@ -55,7 +54,7 @@ void Engine::drain(SimTime end_time) {
     } else {
       if (timers_.empty() || timer.time > end_time) break;
       const std::uint32_t slot = Event::slot_of(timer.tag);
-      e = Event{timer.time, timer.tag, timer_data_[slot]};
+      e = Event{timer.time, timer.tag, slots_[slot].timer_data};
       timers_.clear_top(slot);
     }
     now_ = e.time;
@@ -73,7 +72,7 @@ void Engine::drain(SimTime end_time) {
       } else if (!timers_.empty()) {
         const std::uint32_t index = Event::slot_of(next_timer.tag);
         slot = &slots_[index];
-        data = timer_data_[index];
+        data = slots_[index].timer_data;
       }
       if (slot != nullptr) {
         const char* handler = reinterpret_cast<const char*>(slot->handler);

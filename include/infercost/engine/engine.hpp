@@ -35,7 +35,7 @@ class Engine {
     if (t < queue_head_) queue_head_ = t;
     return seq;
   }
-  /// A handler's prefetch hints; three share a 32-byte slot with the handler's address.
+  /// A handler's prefetch hints; three share a 64-byte slot with the handler's address and its timer's data.
   struct PrefetchHints {
     std::array<PrefetchHint, 3> at;
   };
@@ -58,7 +58,7 @@ class Engine {
     enrolled(handler);
     if (kind >= Event::kMaxKinds || next_seq_ > Event::kMaxSeq) [[unlikely]] throw_range(kind);
     const std::uint64_t seq = next_seq_++;
-    timer_data_[handler.slot_] = data;
+    slots_[handler.slot_].timer_data = data;
     timers_.set(handler.slot_, t, Event::tag_of(seq, handler.slot_, kind));
   }
   /// Clears the handler's timer (nothing when none is pending).
@@ -129,11 +129,14 @@ class Engine {
   /// memory without bound.
   void purge_cancelled();
 
-  /// Every handler this engine has scheduled and its hints: one 32-byte entry, so that the peek at the next
-  /// event's handler reads a single line, and the table (42 KB on a 1,280-replica fleet) stays in cache.
-  struct alignas(32) Slot {
+  /// Every handler this engine has scheduled, its hints and its timer's data: one 64-byte line, so that the peek
+  /// at the next event's handler and the timer's pop each read a single line (82 KB on a 1,280-replica fleet;
+  /// the timers' data in an array of their own cost a second line per timer event, docs/performance.md,
+  /// "Eighteenth session").
+  struct alignas(64) Slot {
     EventHandler* handler = nullptr;
     PrefetchHints hints;
+    std::uint64_t timer_data = 0;
   };
   std::vector<Slot> slots_;
   /// The handler's slot, enrolling it first if its slot_ is not this engine's (a new, copied or moved handler).
@@ -147,7 +150,6 @@ class Engine {
   Queue queue_;
   SimTime queue_head_ = kTimeNever;  ///< the queue's earliest time (kTimeNever when empty), kept by push and pop
   TimerTree timers_;                     ///< each handler's timer, by slot
-  std::vector<std::uint64_t> timer_data_;  ///< each handler's timer's data, by slot
   SimTime now_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t processed_ = 0;
