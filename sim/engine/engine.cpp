@@ -72,7 +72,7 @@ void Engine::drain(SimTime end_time) {
       } else if (!timers_.empty()) {
         const std::uint32_t index = Event::slot_of(next_timer.tag);
         slot = &slots_[index];
-        data = slots_[index].timer_data;
+        data = slot->timer_data;
       }
       if (slot != nullptr) {
         const char* handler = reinterpret_cast<const char*>(slot->handler);
