@@ -70,10 +70,11 @@ struct alignas(64) Decoder {
   std::uint32_t source_tag = 0;
 };
 
-/// Per-unit-share sums of the pool's spans (WorkRates times base and slope), long double because a member's credit
-/// is a difference of two such sums. One cache line each.
-struct alignas(64) WorkMark {
-  long double energy = 0, energy_slope = 0, gpu = 0, gpu_slope = 0;
+/// Per-unit-share sums of the pool's spans (WorkRates times base and slope) since the work epoch began. Doubles
+/// suffice because epochs are short (ContinuousBatchingReplica::kWorkEpochIterations): a member's credit is a
+/// difference of two such sums, and its rounding is relative to one epoch's sums, not to the run's. Two to a line.
+struct alignas(32) WorkMark {
+  double energy = 0, energy_slope = 0, gpu = 0, gpu_slope = 0;
 };
 
 /// What the step in flight is.
@@ -366,9 +367,10 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     decoders_[slot].order = free_head_;  // a free slot's order links the free list
     free_head_ = slot;
     if (decoder_count_ == 0) {
-      // An empty pool restarts its counter, which keeps the offsets small.
+      // An empty pool restarts its counter, which keeps the offsets small, and its work epoch.
       counter_ = 0;
       ahead_ = 0;
+      restart_work_sums();
     }
     return d;
   }
@@ -433,16 +435,46 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
                                       [](const auto& p, std::uint64_t o) { return p.first < o; });
       add_decoder(seq, m->second);
     }
-    if (decoder_count_ == 0) counter_ = ahead_ = 0;
+    if (decoder_count_ == 0) {
+      counter_ = ahead_ = 0;
+      restart_work_sums();
+    }
   }
 
-  /// Credits a leaving decoder the work it earned since `mark`.
+  /// Credits a leaving decoder (offset x) the work it earned since `mark`.
   void credit(const Request* request, std::int64_t x, const WorkMark& mark) {
     if (ctx_.work == nullptr) return;
-    const long double lx = static_cast<long double>(x);
-    const long double energy = (acc_.energy - mark.energy) + lx * (acc_.energy_slope - mark.energy_slope);
-    const long double gpu = (acc_.gpu - mark.gpu) + lx * (acc_.gpu_slope - mark.gpu_slope);
-    ctx_.work->on_pooled_work(*request, static_cast<double>(energy), static_cast<double>(gpu));
+    const WorkMark earned = earned_since(x, mark);
+    ctx_.work->on_pooled_work(*request, earned.energy, earned.gpu);
+  }
+  /// What a member of offset x earned since `mark` (energy and gpu; the slopes are zero).
+  WorkMark earned_since(std::int64_t x, const WorkMark& mark) const {
+    const double ex = static_cast<double>(x + epoch_i());
+    return WorkMark{(acc_.energy - mark.energy) + ex * (acc_.energy_slope - mark.energy_slope), 0.0,
+                    (acc_.gpu - mark.gpu) + ex * (acc_.gpu_slope - mark.gpu_slope), 0.0};
+  }
+
+  /// The pool's shares grow with the counter N (base holds κ·K·N, and x = c - N falls as N grows), so over a long
+  /// run both terms of a credit would grow far beyond the credit and a double's rounding with them. The shares are
+  /// therefore written with N and x relative to the counter at the epoch's start, E: base holds κ·K·(N - E) and a
+  /// member's x is x + E (its cached tokens at E, or minus the iterations it missed). A new epoch every
+  /// kWorkEpochIterations moves each member's credit so far into its mark and restarts the sums from zero.
+  static constexpr std::uint64_t kWorkEpochIterations = 4096;
+  std::int64_t epoch_i() const { return static_cast<std::int64_t>(epoch_); }
+  void start_work_epoch() {
+    for (std::size_t i = 0; i < decoders_.size(); ++i) {
+      if (decoders_[i].request == nullptr) continue;
+      const WorkMark earned = earned_since(decoders_[i].x, marks_[i]);
+      // From here on a credit is acc_ - mark + (x + E')·acc_'s slope, with acc_ from zero: minus what it earned.
+      marks_[i] = WorkMark{-earned.energy, 0.0, -earned.gpu, 0.0};
+    }
+    acc_ = WorkMark{};
+    epoch_ = counter_;
+  }
+  /// An empty pool (counter back to zero) has no member to credit: its sums restart with the counter.
+  void restart_work_sums() {
+    acc_ = WorkMark{};
+    epoch_ = 0;
   }
 
   void for_each_member(const std::function<void(Request&, double)>& f) const override {
@@ -451,7 +483,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       if (d.request != nullptr) members.push_back(&d);
     }
     std::sort(members.begin(), members.end(), [](const Decoder* a, const Decoder* b) { return a->order < b->order; });
-    for (const Decoder* d : members) f(*d->request, static_cast<double>(d->x));
+    for (const Decoder* d : members) f(*d->request, static_cast<double>(d->x + epoch_i()));
   }
 
   // ---- scheduling ----------------------------------------------------------------------------------------------
@@ -1029,22 +1061,23 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     }
     PooledWork pooled;
     if (pool_decodes_ && decoder_count_ > 0) {
+      if (counter_ - epoch_ >= kWorkEpochIterations) start_work_epoch();
       const double k = static_cast<double>(run_iterations_);
-      const double n = static_cast<double>(counter_);
+      const double n = static_cast<double>(counter_ - epoch_);
       const double kv = kv_bytes_per_token_per_gpu_;
       pooled.pool = this;
       pooled.base = (k * weight_bytes_per_gpu_ / decoder_count_ + kv * (k * n + k * (k + 1) / 2)) * per_byte_s;
       pooled.slope = kv * k * per_byte_s;
       pooled.members = decoder_count_;
-      pooled.sum_x = static_cast<double>(sum_x_);
+      pooled.sum_x = static_cast<double>(sum_x_ + static_cast<std::int64_t>(decoder_count_) * epoch_i());
     }
     if (shares.empty() && pooled.pool == nullptr) return;
     const WorkRates rates = ctx_.work->on_work(ctx_.index, step_start_, end, shares, pooled);
     if (pooled.pool != nullptr) {
-      acc_.energy += static_cast<long double>(rates.energy_j_per_share) * pooled.base;
-      acc_.energy_slope += static_cast<long double>(rates.energy_j_per_share) * pooled.slope;
-      acc_.gpu += static_cast<long double>(rates.gpu_s_per_share) * pooled.base;
-      acc_.gpu_slope += static_cast<long double>(rates.gpu_s_per_share) * pooled.slope;
+      acc_.energy += rates.energy_j_per_share * pooled.base;
+      acc_.energy_slope += rates.energy_j_per_share * pooled.slope;
+      acc_.gpu += rates.gpu_s_per_share * pooled.base;
+      acc_.gpu_slope += rates.gpu_s_per_share * pooled.slope;
     }
   }
 
@@ -1087,7 +1120,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   const IterationPredictor& predictor_;
   const IterationWorkModel& work_;  ///< the config's, shared by its replicas
   std::unique_ptr<WaitQueue> queue_;
-  WorkMark acc_;  ///< the pool's work sums so far; here, where its 64-byte alignment leaves no hole
+  WorkMark acc_;  ///< the pool's work sums in the current epoch; here, where its 32-byte alignment leaves no hole
   /// What the replica uses of its ReplicaContext (not the random stream): 48 bytes instead of 96.
   struct Context {
     explicit Context(const ReplicaContext& c)
@@ -1118,6 +1151,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   std::uint32_t next_finish_slot_ = 0;       ///< and its slot (when the heap is not empty)
   std::int64_t sum_x_ = 0;
   std::uint64_t counter_ = 0;          ///< decode iterations the pool has run since it was last empty
+  std::uint64_t epoch_ = 0;            ///< the counter when the current work epoch began (start_work_epoch)
   std::uint64_t ahead_ = 0;            ///< tokens beyond computed every decoder holds KV slots for
   std::uint64_t next_order_ = 0;
   std::uint64_t run_iterations_ = 0;

@@ -104,3 +104,30 @@ TEST_CASE("continuous batching shares: prefill by FLOPs, decode by weight share 
   // Then r1 decodes alone for its last 3 tokens: all of it.
   CHECK(h.spans.back().share_of(r1) == 1.0);
 }
+
+TEST_CASE("pooled credits equal sequence-by-sequence shares over a long run of many work epochs", "[attribution][cb]") {
+  // A request every 0.5 s, each decoding 1,000 tokens (about 20 s at this load): the pool never empties, its counter
+  // passes 10^5 iterations, and its work sums restart (start_work_epoch) dozens of times. Every span earns a rate
+  // that varies with its duration and total share, as the meter's would.
+  ReplicaHarness h(kOneGpu8b);
+  h.rates = [](SimTime start, SimTime end, double total_share) {
+    const double span_s = to_seconds(end - start);
+    return WorkRates{(450.0 + 250.0 * std::sin(to_seconds(start))) * span_s / total_share, span_s / total_share};
+  };
+  h.build();
+  constexpr int kRequests = 2400;
+  for (int i = 0; i < kRequests; ++i) h.submit_at(h.make(i % 7, 0, 100 + i % 13, 1000), from_seconds(0.5 * i));
+  h.engine.run_until(2 * kHour);
+  REQUIRE(h.completed == kRequests);
+  double worst = 0.0, expected_sum = 0.0, credited_sum = 0.0;
+  for (const Request& r : h.requests) {
+    const double expected = h.expected_j.at(&r), credited = h.credited_j.at(&r);
+    REQUIRE(expected > 0.0);
+    worst = std::max(worst, std::abs(credited - expected) / expected);
+    expected_sum += expected;
+    credited_sum += credited;
+  }
+  INFO("worst relative difference " << worst);
+  CHECK(worst <= 1e-12);
+  CHECK(credited_sum == Approx(expected_sum).epsilon(1e-13));
+}

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "infercost/core/registries.hpp"
@@ -80,6 +81,7 @@ class ReplicaHarness final : public RequestListener, public ActivityObserver, pu
   }
   WorkRates on_work(std::uint32_t, SimTime start, SimTime end, std::span<const WorkShare> shares,
                     const PooledWork& pooled) override {
+    if (rates) return credit_span(start, end, shares, pooled);
     Span s{start, end, {}};
     for (const WorkShare& w : shares) s.shares.emplace_back(w.request, w.share);
     if (pooled.pool) {
@@ -88,9 +90,29 @@ class ReplicaHarness final : public RequestListener, public ActivityObserver, pu
     spans.push_back(std::move(s));
     return {};
   }
-  void on_pooled_work(const Request&, double, double) override {}
+  void on_pooled_work(const Request& r, double energy_j, double) override { credited_j[&r] += energy_j; }
 
   const Scenario& scenario() const { return scenario_; }
+
+ private:
+  WorkRates credit_span(SimTime start, SimTime end, std::span<const WorkShare> shares, const PooledWork& pooled) {
+    std::vector<std::pair<const Request*, double>> all;
+    for (const WorkShare& w : shares) all.emplace_back(w.request, w.share);
+    const std::size_t explicit_count = all.size();
+    if (pooled.pool) {
+      pooled.pool->for_each_member([&](Request& r, double x) { all.emplace_back(&r, pooled.base + pooled.slope * x); });
+    }
+    double total = 0.0;
+    for (const auto& [r, share] : all) total += share;
+    const WorkRates rate = rates(start, end, total);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      expected_j[all[i].first] += all[i].second * rate.energy_j_per_share;
+      if (i < explicit_count) credited_j[all[i].first] += all[i].second * rate.energy_j_per_share;
+    }
+    return rate;
+  }
+
+ public:
 
   Engine engine;
   std::unique_ptr<Replica> replica;
@@ -100,6 +122,11 @@ class ReplicaHarness final : public RequestListener, public ActivityObserver, pu
   std::uint64_t completed = 0;
   ActivityObserver* forward = nullptr;   ///< also hears every activity report first (a power meter)
   std::function<void()> after_activity;  ///< called after each report
+  /// When set, every span earns these rates (from its times and its shares' total) and the harness keeps, per
+  /// request, what a sequence-by-sequence attribution credits (expected_j: every share times its span's rate) and
+  /// what the replica credited (credited_j: explicit shares at once, pooled ones when they leave), instead of spans.
+  std::function<WorkRates(SimTime start, SimTime end, double total_share)> rates;
+  std::unordered_map<const Request*, double> expected_j, credited_j;
 
  private:
   struct Submitter final : EventHandler {
