@@ -55,27 +55,35 @@ struct Sequence {
   std::int64_t x = 0;               ///< decoding: computed minus the replica's decode counter (WorkPool's x)
 };
 
+/// Per-unit-share sums of the pool's spans (WorkRates times base and slope) since the work epoch began. Doubles
+/// suffice because epochs are short (ContinuousBatchingReplica::kWorkEpochIterations): a member's credit is a
+/// difference of two such values, and its rounding is relative to one epoch's sums, not to the run's.
+struct alignas(32) WorkSums {
+  double energy = 0, energy_slope = 0, gpu = 0, gpu_slope = 0;
+};
+
+/// A member's work so far as the pool's sums put it, energy + x·energy_slope and gpu + x·gpu_slope at its offset
+/// x: its credit when it leaves is the same value then minus this.
+struct WorkMark {
+  double energy = 0, gpu = 0;
+};
+
 /// A decoding sequence. Every decoding sequence gains one token per decode iteration, so its counts are kept as
 /// offsets from the replica's decode counter and a step costs O(1) per batch, not per sequence. One cache line
-/// each (48 bytes would make every other one straddle two).
+/// each, work mark included: a member is read and written whole when it joins and when it leaves.
 struct alignas(64) Decoder {
   Request* request = nullptr;  ///< null: a free slot
-  std::uint64_t order = 0;     ///< admission order; in a free slot, the next free slot
   std::int64_t x = 0;          ///< computed tokens minus the decode counter
   std::int64_t gx = 0;         ///< generated tokens minus the decode counter
+  WorkMark mark;               ///< where its work accrual starts (credit)
+  std::uint32_t order = 0;     ///< admission order (below 2^32, add_decoder); in a free slot, the next free slot
   std::uint32_t target = 0;
   std::uint32_t prompt_tokens = 0;
   std::uint32_t user = 0;  ///< request->user, user_class and source_tag, so that a completion's records load
   std::uint32_t user_class = 0;  ///< beside the request
   std::uint32_t source_tag = 0;
 };
-
-/// Per-unit-share sums of the pool's spans (WorkRates times base and slope) since the work epoch began. Doubles
-/// suffice because epochs are short (ContinuousBatchingReplica::kWorkEpochIterations): a member's credit is a
-/// difference of two such sums, and its rounding is relative to one epoch's sums, not to the run's. Two to a line.
-struct alignas(32) WorkMark {
-  double energy = 0, energy_slope = 0, gpu = 0, gpu_slope = 0;
-};
+static_assert(sizeof(Decoder) == 64);
 
 /// What the step in flight is.
 enum class StepKind : std::uint8_t { kNone, kSingle, kDecodeRun, kPrefillRun, kWaking };
@@ -187,8 +195,8 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     if (ctx_.work == nullptr) return;
     for (Decoder& d : decoders_) {
       if (d.request == nullptr) continue;
-      credit(d.request, d.x, marks_[&d - decoders_.data()]);
-      marks_[&d - decoders_.data()] = acc_;
+      credit(d.request, d.x, d.mark);
+      d.mark = value_at(d.x);
     }
   }
 
@@ -300,20 +308,22 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   std::int64_t counter_i() const { return static_cast<std::int64_t>(counter_); }
 
   /// Adds a decoding sequence (its blocks must be blocks_for(computed + ahead_)); `mark` is where its work
-  /// accrual starts.
-  void add_decoder(const Sequence& seq, const WorkMark& mark) {
+  /// accrual starts (null: now).
+  void add_decoder(const Sequence& seq, const WorkMark* mark = nullptr) {
     std::uint32_t slot;
     if (free_head_ != kNoSlot) {
       slot = free_head_;
-      free_head_ = static_cast<std::uint32_t>(decoders_[slot].order);
+      free_head_ = decoders_[slot].order;
     } else {
       slot = static_cast<std::uint32_t>(decoders_.size());
       decoders_.emplace_back();
-      marks_.emplace_back();
+    }
+    if (seq.order > std::numeric_limits<std::uint32_t>::max()) {
+      throw std::length_error("continuous_batching: more than 2^32 admissions on one replica");
     }
     Decoder& d = decoders_[slot];
     d.request = seq.request;
-    d.order = seq.order;
+    d.order = static_cast<std::uint32_t>(seq.order);
     d.x = static_cast<std::int64_t>(seq.computed) - counter_i();
     d.gx = static_cast<std::int64_t>(seq.generated) - counter_i();
     d.target = seq.target;
@@ -321,7 +331,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     d.user = seq.user;
     d.user_class = seq.user_class;
     d.source_tag = seq.source_tag;
-    marks_[slot] = mark;
+    d.mark = mark != nullptr ? *mark : value_at(d.x);
     ++decoder_count_;
     sum_x_ += d.x;
     count_residue(d.x, 1);
@@ -406,13 +416,12 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   std::vector<Sequence> take_batch(std::vector<std::pair<std::uint64_t, WorkMark>>& marks) {
     std::vector<Sequence> all = explicit_batch();
     for (std::uint32_t i = 0; i < decoders_.size(); ++i) {
-      if (decoders_[i].request != nullptr) marks.emplace_back(decoders_[i].order, marks_[i]);
+      if (decoders_[i].request != nullptr) marks.emplace_back(decoders_[i].order, decoders_[i].mark);
     }
     std::sort(all.begin(), all.end(), [](const Sequence& a, const Sequence& b) { return a.order < b.order; });
     std::sort(marks.begin(), marks.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     prefilling_.clear();
     decoders_.clear();
-    marks_.clear();
     free_head_ = kNoSlot;
     finish_heap_.clear();
     next_finish_at_ = kNoFinish;
@@ -433,7 +442,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       }
       const auto m = std::lower_bound(marks.begin(), marks.end(), seq.order,
                                       [](const auto& p, std::uint64_t o) { return p.first < o; });
-      add_decoder(seq, m->second);
+      add_decoder(seq, &m->second);
     }
     if (decoder_count_ == 0) {
       counter_ = ahead_ = 0;
@@ -447,11 +456,15 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     const WorkMark earned = earned_since(x, mark);
     ctx_.work->on_pooled_work(*request, earned.energy, earned.gpu);
   }
-  /// What a member of offset x earned since `mark` (energy and gpu; the slopes are zero).
+  /// What a member of offset x earned since `mark`.
   WorkMark earned_since(std::int64_t x, const WorkMark& mark) const {
+    const WorkMark now = value_at(x);
+    return WorkMark{now.energy - mark.energy, now.gpu - mark.gpu};
+  }
+  /// The pool's sums at offset x (a member's mark when it joins now).
+  WorkMark value_at(std::int64_t x) const {
     const double ex = static_cast<double>(x + epoch_i());
-    return WorkMark{(acc_.energy - mark.energy) + ex * (acc_.energy_slope - mark.energy_slope), 0.0,
-                    (acc_.gpu - mark.gpu) + ex * (acc_.gpu_slope - mark.gpu_slope), 0.0};
+    return WorkMark{acc_.energy + ex * acc_.energy_slope, acc_.gpu + ex * acc_.gpu_slope};
   }
 
   /// The pool's shares grow with the counter N (base holds κ·K·N, and x = c - N falls as N grows), so over a long
@@ -462,18 +475,18 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   static constexpr std::uint64_t kWorkEpochIterations = 4096;
   std::int64_t epoch_i() const { return static_cast<std::int64_t>(epoch_); }
   void start_work_epoch() {
-    for (std::size_t i = 0; i < decoders_.size(); ++i) {
-      if (decoders_[i].request == nullptr) continue;
-      const WorkMark earned = earned_since(decoders_[i].x, marks_[i]);
-      // From here on a credit is acc_ - mark + (x + E')·acc_'s slope, with acc_ from zero: minus what it earned.
-      marks_[i] = WorkMark{-earned.energy, 0.0, -earned.gpu, 0.0};
+    for (Decoder& d : decoders_) {
+      if (d.request == nullptr) continue;
+      const WorkMark earned = earned_since(d.x, d.mark);
+      // The sums restart from zero, so every member's value is zero from here: its mark is minus what it earned.
+      d.mark = WorkMark{-earned.energy, -earned.gpu};
     }
-    acc_ = WorkMark{};
+    acc_ = WorkSums{};
     epoch_ = counter_;
   }
   /// An empty pool (counter back to zero) has no member to credit: its sums restart with the counter.
   void restart_work_sums() {
-    acc_ = WorkMark{};
+    acc_ = WorkSums{};
     epoch_ = 0;
   }
 
@@ -826,13 +839,12 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   void schedule_end(SimTime end, std::uint32_t kind = kStepEnd) {
     step_end_ = end;
     ctx_.engine.set_timer(end, *this, kind);  // replaces the end of a run cut short (maybe_cut_run)
-    // What the step's end reads first besides the replica's first lines: the next decoder to finish and its work
-    // mark, and the free slot the next prefilled sequence takes (stale hints cost nothing).
+    // What the step's end reads first besides the replica's first lines: the next decoder to finish (its work mark
+    // in the same line), and the free slot the next prefilled sequence takes (stale hints cost nothing).
     Engine::PrefetchHints& hints = ctx_.engine.prefetch_hints(*this);
     const bool decoding = decoder_count_ > 0;
     hints.at = {PrefetchHint{decoding ? &decoders_[next_finish_slot_] : nullptr},
-                PrefetchHint{decoding ? &marks_[next_finish_slot_] : nullptr},
-                PrefetchHint{free_head_ != kNoSlot ? &decoders_[free_head_] : nullptr}};
+                PrefetchHint{free_head_ != kNoSlot ? &decoders_[free_head_] : nullptr}, PrefetchHint{}};
   }
 
   /// The power cap's slowdown of the work just set in activity_, read afresh for every step because a policy may
@@ -968,7 +980,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
       }
       for (const std::uint32_t slot : finishing) {
         const Decoder d = decoders_[slot];
-        credit(d.request, d.x, marks_[slot]);
+        credit(d.request, d.x, d.mark);
         kv_.release(kv_.blocks_for(computed_of(d)));
         completed.emplace_back(d.order, d.request);
         remove_decoder(slot);
@@ -996,7 +1008,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
         kv_.release(seq.blocks);
         completed.emplace_back(seq.order, seq.request);
       } else {
-        add_decoder(seq, acc_);  // its blocks are blocks_for(computed): ahead_ is 0 after a step
+        add_decoder(seq);  // its blocks are blocks_for(computed): ahead_ is 0 after a step
       }
     }
     prefilling_.resize(keep);
@@ -1120,7 +1132,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   const IterationPredictor& predictor_;
   const IterationWorkModel& work_;  ///< the config's, shared by its replicas
   std::unique_ptr<WaitQueue> queue_;
-  WorkMark acc_;  ///< the pool's work sums in the current epoch; here, where its 32-byte alignment leaves no hole
+  WorkSums acc_;  ///< the pool's work sums in the current epoch; here, where its 32-byte alignment leaves no hole
   /// What the replica uses of its ReplicaContext (not the random stream): 48 bytes instead of 96.
   struct Context {
     explicit Context(const ReplicaContext& c)
@@ -1138,7 +1150,6 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   ReplicaScratch* scratch_;
   std::vector<Sequence> prefilling_;   ///< admitted, prompt not done, in admission order
   std::vector<Decoder> decoders_;      ///< slots of the decoding pool
-  std::vector<WorkMark> marks_;        ///< per slot: the pool's work sums when the decoder joined (or settled)
   std::vector<std::uint64_t> finish_heap_;  ///< 4-ary min-heap of completion keys, one per decoder (heap_push)
   /// [i], i below the block size: decoders whose x modulo the block size is below i (null for large blocks); one
   /// array, not a histogram and its prefix sums, so that adding a decoder touches one line less. It points into
