@@ -22,10 +22,14 @@ class OpenLoopSource final : public UserSource {
       : UserSource(info, ctx), curve_(curve), rngs_(make_user_streams()) {}
 
   void start() override {
-    for (std::uint32_t u = 0; u < info_.users; ++u) schedule_next(u);
+    for (std::uint32_t u = 0; u < info_.users; ++u) {
+      RandomStream rng = rngs_.load(u);
+      schedule_next(u, rng);
+      rngs_.store(u, rng);
+    }
     // An arrival's first misses: the user's stream and the user's counters.
     Engine::PrefetchHints& hints = ctx_.engine.prefetch_hints(*this);
-    hints.at[0] = PrefetchHint(rngs_.data(), sizeof(RandomStream));
+    hints.at[0] = PrefetchHint(rngs_.data(), sizeof(RandomStream::State));
     hints.at[1] = ctx_.sink.user_record_hint(info_.first_user);
   }
   void on_completed(Request&) override {}
@@ -34,22 +38,23 @@ class OpenLoopSource final : public UserSource {
   void on_source_event(std::uint32_t, std::uint64_t data) override {
     const auto u = static_cast<std::uint32_t>(data);
     if (has_left(u)) return;
-    RandomStream& rng = rngs_[u];
+    RandomStream rng = rngs_.load(u);
     const std::uint32_t in = info_.input_tokens->sample(rng);
     const std::uint32_t out = info_.output_tokens->sample(rng);
     Request& r = create(u, in, out);
-    schedule_next(u);
+    schedule_next(u, rng);
+    rngs_.store(u, rng);
     ctx_.sink.submit(r);
   }
 
  private:
-  void schedule_next(std::uint32_t u) {
-    const SimTime t = curve_.next_arrival(ctx_.engine.now(), ctx_.end_time, rngs_[u]);
+  void schedule_next(std::uint32_t u, RandomStream& rng) {
+    const SimTime t = curve_.next_arrival(ctx_.engine.now(), ctx_.end_time, rng);
     if (t != kTimeNever) ctx_.engine.schedule_at(t, *this, 0, u);
   }
 
   RateCurve curve_;
-  std::vector<RandomStream> rngs_;  ///< 32 bytes per user: the whole per-user state besides the left bit
+  StreamStates rngs_;  ///< 32 bytes per user: the whole per-user state besides the left bit
 };
 
 /// The class's users as one process: N independent Poisson processes of rate lambda(t) superpose to one of rate

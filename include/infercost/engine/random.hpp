@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace infercost {
 
@@ -36,6 +37,17 @@ class alignas(32) RandomStream {
     std::uint64_t sm = seed;
     for (auto& w : s_) w = splitmix64(sm);
   }
+
+  /// A stream's 32 bytes of state without its sink: StreamStates keeps many of them two to a line.
+  struct alignas(32) State {
+    std::uint64_t s[4];
+  };
+  /// The stream whose state is `state`, adding its draws to `sink` (may be null).
+  RandomStream(const State& state, std::uint64_t* sink) : draw_sink_(sink) {
+    for (int i = 0; i < 4; ++i) s_[i] = state.s[i];
+  }
+  State state() const { return State{{s_[0], s_[1], s_[2], s_[3]}}; }
+  std::uint64_t* draw_sink() const { return draw_sink_; }
 
   std::uint64_t next_u64() {
     const std::uint64_t result = rotl(s_[0] + s_[3], 23) + s_[0];
@@ -152,6 +164,28 @@ class alignas(32) RandomStream {
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4];
   std::uint64_t* draw_sink_ = nullptr;
+};
+
+/// Many streams that share one sink, 32 bytes each (a RandomStream takes 64 with its sink pointer): a draw
+/// loads one into a RandomStream and stores it back, and an array of a fleet's users' streams takes half the
+/// cache it would.
+class StreamStates {
+ public:
+  StreamStates() = default;
+  /// Takes the streams' states; they must share one sink.
+  explicit StreamStates(const std::vector<RandomStream>& streams)
+      : sink_(streams.empty() ? nullptr : streams.front().draw_sink()) {
+    states_.reserve(streams.size());
+    for (const RandomStream& s : streams) states_.push_back(s.state());
+  }
+  RandomStream load(std::size_t i) const { return RandomStream(states_[i], sink_); }
+  void store(std::size_t i, const RandomStream& stream) { states_[i] = stream.state(); }
+  const RandomStream::State* data() const { return states_.data(); }
+  std::size_t size() const { return states_.size(); }
+
+ private:
+  std::vector<RandomStream::State> states_;
+  std::uint64_t* sink_ = nullptr;
 };
 
 /// Derives independent streams from a scenario seed by name and index.
