@@ -310,6 +310,9 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// Adds a decoding sequence (its blocks must be blocks_for(computed + ahead_)); `mark` is where its work
   /// accrual starts (null: now).
   void add_decoder(const Sequence& seq, const WorkMark* mark = nullptr) {
+    if (seq.order > std::numeric_limits<std::uint32_t>::max()) {
+      throw std::length_error("continuous_batching: more than 2^32 admissions on one replica");
+    }
     std::uint32_t slot;
     if (free_head_ != kNoSlot) {
       slot = free_head_;
@@ -317,9 +320,6 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     } else {
       slot = static_cast<std::uint32_t>(decoders_.size());
       decoders_.emplace_back();
-    }
-    if (seq.order > std::numeric_limits<std::uint32_t>::max()) {
-      throw std::length_error("continuous_batching: more than 2^32 admissions on one replica");
     }
     Decoder& d = decoders_[slot];
     d.request = seq.request;

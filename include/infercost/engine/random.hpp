@@ -171,7 +171,6 @@ class alignas(32) RandomStream {
 /// cache it would.
 class StreamStates {
  public:
-  StreamStates() = default;
   /// Takes the streams' states; they must share one sink.
   explicit StreamStates(const std::vector<RandomStream>& streams)
       : sink_(streams.empty() ? nullptr : streams.front().draw_sink()) {
@@ -181,7 +180,6 @@ class StreamStates {
   RandomStream load(std::size_t i) const { return RandomStream(states_[i], sink_); }
   void store(std::size_t i, const RandomStream& stream) { states_[i] = stream.state(); }
   const RandomStream::State* data() const { return states_.data(); }
-  std::size_t size() const { return states_.size(); }
 
  private:
   std::vector<RandomStream::State> states_;
