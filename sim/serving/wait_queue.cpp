@@ -29,8 +29,11 @@ class FifoQueue final : public WaitQueue {
     ++size_;
   }
   Request* front() override { return size_ == 0 ? nullptr : ring_[head_]; }
+  /// Both of the request's lines: admission reads its lengths from the first and writes started_at in the second.
   void prefetch_front() const override {
-    if (size_ != 0) __builtin_prefetch(ring_[head_]);
+    if (size_ == 0) return;
+    __builtin_prefetch(ring_[head_]);
+    __builtin_prefetch(reinterpret_cast<const char*>(ring_[head_]) + sizeof(Request) - 1);
   }
   void pop_front() override {
     head_ = (head_ + 1) & (ring_.size() - 1);
