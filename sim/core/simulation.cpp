@@ -237,8 +237,7 @@ void Simulation::on_completed(Request& request, SimTime now) {
 }
 
 void Simulation::lag_completion(Request& request) {
-  __builtin_prefetch(&request);
-  __builtin_prefetch(reinterpret_cast<const char*>(&request) + sizeof(Request) - 1);
+  prefetch_request(&request);
   __builtin_prefetch(&metrics_.users[request.user]);
   --live_requests_;
   Request* const due = lagged_[lag_next_];

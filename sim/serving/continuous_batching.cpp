@@ -940,19 +940,16 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     scratch_->in_use = true;
     const std::uint64_t k = pool_decodes_ ? run_iterations_ : 0;  // tokens each decoder gained
     // Start loading the requests and user records that the completions and work shares below read, so that those
-    // misses overlap report_work instead of following one another (docs/performance.md, "Eighth session"). A
-    // request is 96 bytes: both of its lines, since a completion and a first token write its last fields (its
-    // times, its outcome).
+    // misses overlap report_work instead of following one another (docs/performance.md, "Eighth session"). Both
+    // of a request's lines: a completion and a first token write its times and outcome, in the second.
     if (k > 0 && next_finish_at_ <= counter_i() + static_cast<std::int64_t>(k)) {
       const Decoder& d = decoders_[next_finish_slot_];
-      __builtin_prefetch(d.request);
-      __builtin_prefetch(reinterpret_cast<const char*>(d.request) + sizeof(Request) - 1);
+      prefetch_request(d.request);
       ctx_.listener.prefetch_completion(d.user, d.user_class, d.source_tag);
     }
     for (const Sequence& seq : prefilling_) {
       if (seq.chunk == 0) continue;
-      __builtin_prefetch(seq.request);
-      __builtin_prefetch(reinterpret_cast<const char*>(seq.request) + sizeof(Request) - 1);
+      prefetch_request(seq.request);
       ctx_.listener.prefetch_completion(seq.user, seq.user_class, seq.source_tag);
     }
     if (waiting_ > 0) queue_->prefetch_front();

@@ -31,9 +31,7 @@ class FifoQueue final : public WaitQueue {
   Request* front() override { return size_ == 0 ? nullptr : ring_[head_]; }
   /// Both of the request's lines: admission reads its lengths from the first and writes started_at in the second.
   void prefetch_front() const override {
-    if (size_ == 0) return;
-    __builtin_prefetch(ring_[head_]);
-    __builtin_prefetch(reinterpret_cast<const char*>(ring_[head_]) + sizeof(Request) - 1);
+    if (size_ != 0) prefetch_request(ring_[head_]);
   }
   void pop_front() override {
     head_ = (head_ + 1) & (ring_.size() - 1);

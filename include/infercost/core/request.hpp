@@ -32,4 +32,10 @@ struct Request {
   RequestOutcome outcome = RequestOutcome::kInFlight;
 };
 
+/// Starts loading both of a request's lines (it is 96 bytes): its times and outcome are in the second.
+inline void prefetch_request(const Request* r) {
+  __builtin_prefetch(r);
+  __builtin_prefetch(reinterpret_cast<const char*>(r) + sizeof(Request) - 1);
+}
+
 }  // namespace infercost
