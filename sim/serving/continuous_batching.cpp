@@ -376,12 +376,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     decoders_[slot].request = nullptr;
     decoders_[slot].order = free_head_;  // a free slot's order links the free list
     free_head_ = slot;
-    if (decoder_count_ == 0) {
-      // An empty pool restarts its counter, which keeps the offsets small, and its work epoch.
-      counter_ = 0;
-      ahead_ = 0;
-      restart_work_sums();
-    }
+    if (decoder_count_ == 0) restart_empty_pool();
     return d;
   }
 
@@ -444,10 +439,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
                                       [](const auto& p, std::uint64_t o) { return p.first < o; });
       add_decoder(seq, &m->second);
     }
-    if (decoder_count_ == 0) {
-      counter_ = ahead_ = 0;
-      restart_work_sums();
-    }
+    if (decoder_count_ == 0) restart_empty_pool();
   }
 
   /// Credits a leaving decoder (offset x) the work it earned since `mark`.
@@ -484,8 +476,11 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     acc_ = WorkSums{};
     epoch_ = counter_;
   }
-  /// An empty pool (counter back to zero) has no member to credit: its sums restart with the counter.
-  void restart_work_sums() {
+  /// An empty pool restarts its counter, which keeps the offsets small, and with it its work sums (no member is
+  /// left to credit).
+  void restart_empty_pool() {
+    counter_ = 0;
+    ahead_ = 0;
     acc_ = WorkSums{};
     epoch_ = 0;
   }
