@@ -793,9 +793,10 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     step_ = kind;
     run_iterations_ = k;
     step_start_ = now;
-    set_run_activity(0, k);
+    const double sum_k_s = series_.sum_s(k);
+    set_run_activity(0, k, 0.0, sum_k_s);
     step_slowdown_ = read_slowdown();
-    schedule_end(now + std::max<SimTime>(1, run_offset(k)));
+    schedule_end(now + std::max<SimTime>(1, offset_of(sum_k_s)));
     report();
   }
 
@@ -847,18 +848,27 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   double read_slowdown() const { return ctx_.power ? ctx_.power->slowdown(ctx_.index, activity_) : 1.0; }
 
   /// Time from the start of the current run to the end of its iteration i-1 (slowed down by the cap), ns.
-  SimTime run_offset(std::uint64_t i) const { return from_seconds(series_.sum_s(i) * step_slowdown_); }
+  SimTime run_offset(std::uint64_t i) const { return offset_of(series_.sum_s(i)); }
+  /// run_offset from the series' sum over the iterations (sum_s), for callers that need the sum as well.
+  SimTime offset_of(double sum_s) const { return from_seconds(sum_s * step_slowdown_); }
 
   /// Iterations of the current run completed by `elapsed` since its start: the largest i <= K whose end,
   /// run_offset(i), is at or before it. The series' inverse gives a guess; a galloping search from it settles the
   /// exact answer (run_offset rounds to ns) in a step or two instead of log2 K evaluations.
-  std::uint64_t iterations_done(SimTime elapsed) const {
+  /// series_.sum_s of the answer goes to `sum_done_s` (the search evaluates it anyway).
+  std::uint64_t iterations_done(SimTime elapsed, double& sum_done_s) const {
     const std::uint64_t k = run_iterations_;
-    const auto fits = [&](std::uint64_t i) { return run_offset(i) <= elapsed; };
+    double probe_s = 0.0;
+    const auto fits = [&](std::uint64_t i) {
+      probe_s = series_.sum_s(i);
+      return offset_of(probe_s) <= elapsed;
+    };
     std::uint64_t guess = std::min(k, series_.iterations_within(to_seconds(elapsed) / step_slowdown_));
-    std::uint64_t lo, hi;  // fits(lo), and the answer is in [lo, hi]
+    std::uint64_t lo, hi;  // fits(lo), and the answer is in [lo, hi]; lo_s = sum_s(lo)
+    double lo_s = 0.0;
     if (fits(guess)) {
       lo = guess;
+      lo_s = probe_s;
       std::uint64_t step = 1;
       hi = k;
       while (lo < k) {
@@ -868,6 +878,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
           break;
         }
         lo = probe;
+        lo_s = probe_s;
         step *= 2;
       }
     } else {
@@ -878,6 +889,7 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
         const std::uint64_t probe = hi >= step ? hi - step : 0;
         if (fits(probe)) {
           lo = probe;
+          lo_s = probe_s;
           break;
         }
         hi = probe - 1;
@@ -886,15 +898,21 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     }
     while (lo < hi) {
       const std::uint64_t mid = lo + (hi - lo + 1) / 2;
-      if (fits(mid)) lo = mid;
-      else hi = mid - 1;
+      if (fits(mid)) {
+        lo = mid;
+        lo_s = probe_s;
+      } else {
+        hi = mid - 1;
+      }
     }
+    sum_done_s = lo_s;
     return lo;
   }
   /// Iterations of the current run that have begun by `elapsed`: the run can stop at the end of the last of them.
   std::uint64_t iterations_begun(SimTime elapsed) const {
-    const std::uint64_t done = iterations_done(elapsed);
-    return std::min(run_iterations_, (done >= 1 && run_offset(done) == elapsed) ? done : done + 1);
+    double sum_done_s = 0.0;
+    const std::uint64_t done = iterations_done(elapsed, sum_done_s);
+    return std::min(run_iterations_, (done >= 1 && offset_of(sum_done_s) == elapsed) ? done : done + 1);
   }
 
   /// An arrival during a run: if the waiting queue's first request could be admitted at the end of the iteration in
@@ -902,16 +920,19 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// Returns whether it cut the run (and so changed the activity).
   bool maybe_cut_run() {
     const SimTime elapsed = ctx_.engine.now() - step_start_;
-    const std::uint64_t done = iterations_done(elapsed);
-    const std::uint64_t cut = (done >= 1 && run_offset(done) == elapsed) ? done : done + 1;
+    double sum_done_s = 0.0;
+    const std::uint64_t done = iterations_done(elapsed, sum_done_s);
+    const bool on_boundary = done >= 1 && offset_of(sum_done_s) == elapsed;
+    const std::uint64_t cut = on_boundary ? done : done + 1;
     if (cut >= run_iterations_) return false;
     const std::uint64_t released = block_delta(cut, run_iterations_);
     if (!front_admissible_after(released)) return false;
     kv_.release(released);
     ahead_ = cut;
     run_iterations_ = cut;
-    schedule_end(step_start_ + std::max<SimTime>(1, run_offset(cut)));
-    set_run_activity(done, cut);
+    const double sum_cut_s = on_boundary ? sum_done_s : series_.sum_s(cut);
+    schedule_end(step_start_ + std::max<SimTime>(1, offset_of(sum_cut_s)));
+    set_run_activity(done, cut, sum_done_s, sum_cut_s);
     return true;
   }
 
@@ -1103,13 +1124,14 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
     activity_.kv_occupancy = kv_.occupancy();
   }
 
-  /// Averages over iterations [a, b) of the current run (FLOPs and bytes are affine in the iteration index).
-  void set_run_activity(std::uint64_t a, std::uint64_t b) {
+  /// Averages over iterations [a, b) of the current run (FLOPs and bytes are affine in the iteration index);
+  /// sum_a_s and sum_b_s are series_.sum_s(a) and (b), which the callers have computed already.
+  void set_run_activity(std::uint64_t a, std::uint64_t b, double sum_a_s, double sum_b_s) {
     const double fa = static_cast<double>(a), fb = static_cast<double>(b);
     const double flops = affine_sum(run_work_.flops, run_work_.flops_step, fa, fb);
     const double bytes = affine_sum(run_work_.bytes, run_work_.bytes_step, fa, fb);
-    const double duration = series_.sum_s(b) - series_.sum_s(a);
-    const double busy = series_.busy_sum_s(b) - series_.busy_sum_s(a);
+    const double duration = sum_b_s - sum_a_s;
+    const double busy = series_.busy_sum_s(b, sum_b_s) - series_.busy_sum_s(a, sum_a_s);
     set_activity(run_phase_, duration, busy, flops, bytes);
   }
 

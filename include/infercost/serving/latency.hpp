@@ -40,7 +40,11 @@ struct DecodeSeries {
   /// against sum_s, so it only has to be close).
   std::uint64_t iterations_within(double seconds) const;
   /// GPU-busy seconds over iterations [0, k).
-  double busy_sum_s(std::uint64_t k) const { return busy_share * (sum_s(k) - static_cast<double>(k) * idle_s); }
+  double busy_sum_s(std::uint64_t k) const { return busy_sum_s(k, sum_s(k)); }
+  /// The same from sum_s(k) already at hand (a step's end and a cut need both sums of the same k).
+  double busy_sum_s(std::uint64_t k, double sum_k_s) const {
+    return busy_share * (sum_k_s - static_cast<double>(k) * idle_s);
+  }
   /// The real k > 0 where the two bounds cross (the binding term switches there), or infinity when they do not.
   double switch_point() const;
 };
