@@ -14,18 +14,25 @@ class RequestPool {
  public:
   static constexpr unsigned kChunkBits = 12;  ///< 4,096 requests per chunk
 
-  Request& operator[](std::uint32_t index) { return chunks_[index >> kChunkBits][index & kChunkMask]; }
-  const Request& operator[](std::uint32_t index) const { return chunks_[index >> kChunkBits][index & kChunkMask]; }
+  Request& operator[](std::uint32_t index) { return chunks_[index >> kChunkBits]->items[index & kChunkMask]; }
+  const Request& operator[](std::uint32_t index) const {
+    return chunks_[index >> kChunkBits]->items[index & kChunkMask];
+  }
   std::uint32_t size() const { return size_; }
   /// Appends a default request; returns its index.
   std::uint32_t grow() {
-    if ((size_ & kChunkMask) == 0) chunks_.push_back(std::make_unique<Request[]>(std::size_t{1} << kChunkBits));
+    if ((size_ & kChunkMask) == 0) chunks_.push_back(std::make_unique<Chunk>());
     return size_++;
   }
 
  private:
   static constexpr std::uint32_t kChunkMask = (std::uint32_t{1} << kChunkBits) - 1;
-  std::vector<std::unique_ptr<Request[]>> chunks_;
+  /// Line-aligned: malloc puts a chunk this large 16 bytes into a page, which left every other 96-byte request
+  /// across three cache lines instead of two (and its middle line outside prefetch_request's two).
+  struct alignas(64) Chunk {
+    Request items[std::size_t{1} << kChunkBits];
+  };
+  std::vector<std::unique_ptr<Chunk>> chunks_;
   std::uint32_t size_ = 0;
 };
 
