@@ -3,6 +3,7 @@
 // TAOCP vol. 3, 5.4.1) indexed by the handler's slot, so that rescheduling replaces the pending event in place.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "infercost/engine/time.hpp"
@@ -48,13 +49,18 @@ class TimerTree {
   /// each takes its other child's winner without the early-stop test.
   void clear_top(std::uint32_t leaf) {
     --set_;
-    std::size_t i = leaves_ + leaf;
+    const std::size_t i = leaves_ + leaf;
     nodes_[i] = kEmpty;
     Packed key = kEmpty;
-    for (; i > 1; i >>= 1) {
-      const Packed sibling = nodes_[i ^ 1];
+    // Walked by byte offset: a sibling is one xor away and a parent one shift and mask, without rescaling an
+    // index at every level (three instructions of sixteen per level, at every timer event).
+    auto* const base = reinterpret_cast<unsigned char*>(nodes_.data());
+    for (std::size_t off = i * sizeof(Packed); off > sizeof(Packed);) {
+      Packed sibling;
+      std::memcpy(&sibling, base + (off ^ sizeof(Packed)), sizeof sibling);
       key = sibling < key ? sibling : key;
-      nodes_[i >> 1] = key;
+      off = (off >> 1) & ~(sizeof(Packed) - 1);
+      std::memcpy(base + off, &key, sizeof key);
     }
   }
   /// The key at leaf `leaf` (empty key beyond the tree).
@@ -75,12 +81,16 @@ class TimerTree {
   /// Recomputes the path above node i, carrying the smallest key of the subtree climbed so far.
   void climb(std::size_t i) {
     Packed key = nodes_[i];
-    for (; i > 1; i >>= 1) {
-      const Packed sibling = nodes_[i ^ 1];
+    auto* const base = reinterpret_cast<unsigned char*>(nodes_.data());  // byte offsets, as in clear_top
+    for (std::size_t off = i * sizeof(Packed); off > sizeof(Packed);) {
+      Packed sibling;
+      std::memcpy(&sibling, base + (off ^ sizeof(Packed)), sizeof sibling);
       key = sibling < key ? sibling : key;
-      Packed& parent = nodes_[i >> 1];
+      off = (off >> 1) & ~(sizeof(Packed) - 1);
+      Packed parent;
+      std::memcpy(&parent, base + off, sizeof parent);
       if (parent == key) return;  // the rest of the path already holds what it would get
-      parent = key;
+      std::memcpy(base + off, &key, sizeof key);
     }
   }
 
