@@ -656,11 +656,15 @@ class ContinuousBatchingReplica final : public Replica, private WorkPool {
   /// blocks run out, as vLLM's _schedule_running does. Returns whether it preempted.
   bool ensure_decode_slots() {
     if (decoder_count_ == 0 || ahead_ >= 1) return false;
-    const std::uint64_t need = next_token_blocks();
-    if (kv_.try_allocate(need)) {
+    if (kv_.try_allocate(next_token_blocks())) {
       ahead_ = 1;
       return false;
     }
+    return preempt_for_decode_slots();
+  }
+  /// ensure_decode_slots when the free blocks do not hold every decoder's next token (rare; out of line, so that
+  /// the usual case inlines without this one's vectors).
+  [[gnu::noinline]] bool preempt_for_decode_slots() {
     // Not every decoder gets its slot: vLLM's loop over the batch, which preempts from the back.
     std::vector<std::pair<std::uint64_t, WorkMark>> marks;
     std::vector<Sequence> all = take_batch(marks);
