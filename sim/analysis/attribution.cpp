@@ -12,13 +12,16 @@ CostAttribution::CostAttribution(std::uint32_t replicas, std::uint32_t users, st
   }
 }
 
-SimTime CostAttribution::switched_off_inside(std::uint32_t replica, const ReplicaState& r, SimTime now) const {
+// Both inlined into the report and the span (their only callers besides finish): out of line, they were a
+// call and a prologue at every step's report for a few compares (0.6% of the small fleet's instructions).
+[[gnu::always_inline]] inline SimTime CostAttribution::switched_off_inside(std::uint32_t replica, const ReplicaState& r, SimTime now) const {
   if (power_ == nullptr) return kTimeNever;
   const SimTime off = power_->off_since(replica);
   return off != kTimeNever && off > r.since && off < now ? off : kTimeNever;
 }
 
-void CostAttribution::close_open_piece(std::uint32_t replica, ReplicaState& r, SimTime now) {
+[[gnu::always_inline]] inline void CostAttribution::close_open_piece(std::uint32_t replica, ReplicaState& r,
+                                                                    SimTime now) {
   // The meter switches idle GPUs off by itself, without a report: the piece changes power there.
   if (const SimTime off = switched_off_inside(replica, r, now); off != kTimeNever) {
     r.closed.push_back(Piece{r.since, off, r.power_w});

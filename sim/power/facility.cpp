@@ -166,7 +166,8 @@ void FacilityMeter::wake(std::uint32_t replica, SimTime now) {
   site.emissions_g += st.carbon_g_per_kwh * (energy_j + cooling_j + other_j) / kJoulesPerKwh;
 }
 
-void FacilityMeter::apply(std::uint32_t replica, const ReplicaActivity& activity, bool off) {
+[[gnu::always_inline]] inline void FacilityMeter::apply(std::uint32_t replica, const ReplicaActivity& activity,
+                                                         bool off) {
   ReplicaState& r = replicas_[replica];
   SiteState& site = sites_[r.site];
   const std::int64_t g = config_.gpus_per_replica;
@@ -222,7 +223,8 @@ void FacilityMeter::update_nodes(std::uint32_t replica, int busy_delta, int off_
   }
 }
 
-void FacilityMeter::advance(SimTime to) {
+// Inlined into the reports: out of line, advance and apply were two calls and prologues at every report.
+[[gnu::always_inline]] inline void FacilityMeter::advance(SimTime to) {
   if (to <= last_) return;
   if (to < quick_until_) {
     integrate_one_site(to - last_);
