@@ -16,7 +16,19 @@ namespace infercost {
 /// Count, mean, variance, min and max of a stream of values (Welford 1962).
 class RunningStats {
  public:
-  void add(double x);
+  /// Welford's update. Inline: a completion adds to four of these.
+  void add(double x) {
+    ++n_;
+    if (n_ == 1) {
+      min_ = max_ = x;
+    } else {
+      min_ = std::min(min_, x);
+      max_ = std::max(max_, x);
+    }
+    const double delta = x - mean_;
+    mean_ += delta / static_cast<double>(n_);
+    m2_ += delta * (x - mean_);
+  }
   std::uint64_t count() const { return n_; }
   double mean() const { return n_ ? mean_ : 0.0; }
   double variance() const { return n_ > 1 ? m2_ / static_cast<double>(n_ - 1) : 0.0; }
