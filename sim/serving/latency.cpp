@@ -112,8 +112,10 @@ std::uint32_t RooflinePredictor::microbatches(std::uint32_t sequences) const {
   return std::max<std::uint32_t>(1, std::min(params_.pipeline_microbatches, sequences));
 }
 
-RooflinePredictor::StageBounds RooflinePredictor::stage_bounds(const BatchShape& shape,
-                                                               std::uint32_t microbatches) const {
+// Inlined into predict and run_series (two per run): out of line it was a call per bound, and run_series' two
+// evaluations could not share the work they have in common.
+[[gnu::always_inline]] inline RooflinePredictor::StageBounds RooflinePredictor::bounds_of(
+    const BatchShape& shape, std::uint32_t microbatches) const {
   const IterationWork w = work_(shape);
   // Dividing by one microbatch (every layout without pipeline parallelism) is exact, so it is skipped.
   const bool whole = microbatches == 1;
@@ -131,10 +133,14 @@ RooflinePredictor::StageBounds RooflinePredictor::stage_bounds(const BatchShape&
   }
   return b;
 }
+RooflinePredictor::StageBounds RooflinePredictor::stage_bounds(const BatchShape& shape,
+                                                               std::uint32_t microbatches) const {
+  return bounds_of(shape, microbatches);
+}
 
 IterationTime RooflinePredictor::predict(const BatchShape& shape) const {
   const std::uint32_t m = microbatches(shape.sequences);
-  const StageBounds b = stage_bounds(shape, m);
+  const StageBounds b = bounds_of(shape, m);
   const double pp = layout_.pipeline_parallel;
   const double stage = std::max(b.compute_s, b.memory_s) + b.comm_s;
   const double p2p = (pp - 1.0) * (params_.p2p_latency_s + static_cast<double>(shape.tokens()) / m *
@@ -156,8 +162,8 @@ DecodeSeries RooflinePredictor::decode_series(const BatchShape& first) const {
 DecodeSeries RooflinePredictor::run_series(const BatchShape& first, const BatchShape& next) const {
   // Both bounds are affine in the context, so two evaluations give each one's intercept and slope exactly.
   const std::uint32_t m = microbatches(first.sequences);
-  const StageBounds b0 = stage_bounds(first, m);
-  const StageBounds b1 = stage_bounds(next, m);
+  const StageBounds b0 = bounds_of(first, m);
+  const StageBounds b1 = bounds_of(next, m);
   const double pp = layout_.pipeline_parallel;
   const double stages = m + pp - 1.0;
   const double p2p = (pp - 1.0) * (params_.p2p_latency_s + static_cast<double>(first.tokens()) / m *

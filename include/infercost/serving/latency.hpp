@@ -108,6 +108,9 @@ class RooflinePredictor final : public IterationPredictor {
   std::uint32_t microbatches(std::uint32_t sequences) const;
 
  private:
+  /// stage_bounds, inlined where the predictor uses it.
+  StageBounds bounds_of(const BatchShape& shape, std::uint32_t microbatches) const;
+
   ReplicaLayout layout_;
   RooflineParams params_;
   IterationWorkModel work_;
