@@ -110,6 +110,8 @@ class RooflinePredictor final : public IterationPredictor {
  private:
   /// stage_bounds, inlined where the predictor uses it.
   StageBounds bounds_of(const BatchShape& shape, std::uint32_t microbatches) const;
+  /// run_series, inlined into decode_series.
+  DecodeSeries series_of(const BatchShape& first, const BatchShape& next) const;
 
   ReplicaLayout layout_;
   RooflineParams params_;
