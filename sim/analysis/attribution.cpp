@@ -14,7 +14,8 @@ CostAttribution::CostAttribution(std::uint32_t replicas, std::uint32_t users, st
 
 // Both inlined into the report and the span (their only callers besides finish): out of line, they were a
 // call and a prologue at every step's report for a few compares (0.6% of the small fleet's instructions).
-[[gnu::always_inline]] inline SimTime CostAttribution::switched_off_inside(std::uint32_t replica, const ReplicaState& r, SimTime now) const {
+[[gnu::always_inline]] inline SimTime CostAttribution::switched_off_inside(std::uint32_t replica,
+                                                                          const ReplicaState& r, SimTime now) const {
   if (power_ == nullptr) return kTimeNever;
   const SimTime off = power_->off_since(replica);
   return off != kTimeNever && off > r.since && off < now ? off : kTimeNever;

@@ -7,7 +7,6 @@
 
 namespace infercost {
 
-
 void RunningStats::merge(const RunningStats& other) {
   if (other.n_ == 0) return;
   if (n_ == 0) {

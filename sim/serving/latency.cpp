@@ -152,14 +152,7 @@ IterationTime RooflinePredictor::predict(const BatchShape& shape) const {
   return t;
 }
 
-DecodeSeries RooflinePredictor::decode_series(const BatchShape& first) const {
-  BatchShape next = first;
-  next.context_tokens += first.sequences;
-  next.attention_pairs += first.sequences;
-  return series_of(first, next);
-}
-
-// Both series share this body, inlined: decode_series' call to run_series was one more call per decode run.
+// Both series share this body, inlined: decode_series calling run_series was one more call per decode run.
 [[gnu::always_inline]] inline DecodeSeries RooflinePredictor::series_of(const BatchShape& first,
                                                                         const BatchShape& next) const {
   // Both bounds are affine in the context, so two evaluations give each one's intercept and slope exactly.
@@ -181,7 +174,15 @@ DecodeSeries RooflinePredictor::decode_series(const BatchShape& first) const {
   s.busy_share = m / stages;
   return s;
 }
+
 DecodeSeries RooflinePredictor::run_series(const BatchShape& first, const BatchShape& next) const {
+  return series_of(first, next);
+}
+
+DecodeSeries RooflinePredictor::decode_series(const BatchShape& first) const {
+  BatchShape next = first;
+  next.context_tokens += first.sequences;
+  next.attention_pairs += first.sequences;
   return series_of(first, next);
 }
 
