@@ -34,7 +34,7 @@ class TimerTree {
     Packed& k = nodes_[leaves_ + leaf];
     set_ += k == kEmpty;
     k = pack(Key{time, tag});
-    climb(leaves_ + leaf);
+    walk(leaves_ + leaf);
   }
   /// Empties leaf `leaf` (nothing when it is empty or beyond the tree).
   void clear(std::uint32_t leaf) {
@@ -43,7 +43,7 @@ class TimerTree {
     if (k == kEmpty) return;
     --set_;
     k = kEmpty;
-    climb(leaves_ + leaf);
+    walk(leaves_ + leaf);
   }
   /// Empties leaf `leaf`, which holds the top key (a timer that fires): every node on its path held that key, so
   /// each takes its other child's winner without the early-stop test.
@@ -51,17 +51,7 @@ class TimerTree {
     --set_;
     const std::size_t i = leaves_ + leaf;
     nodes_[i] = kEmpty;
-    Packed key = kEmpty;
-    // Walked by byte offset: a sibling is one xor away and a parent one shift and mask, without rescaling an
-    // index at every level (three instructions of sixteen per level, at every timer event).
-    auto* const base = reinterpret_cast<unsigned char*>(nodes_.data());
-    for (std::size_t off = i * sizeof(Packed); off > sizeof(Packed);) {
-      Packed sibling;
-      std::memcpy(&sibling, base + (off ^ sizeof(Packed)), sizeof sibling);
-      key = sibling < key ? sibling : key;
-      off = (off >> 1) & ~(sizeof(Packed) - 1);
-      std::memcpy(base + off, &key, sizeof key);
-    }
+    walk<false>(i);
   }
   /// The key at leaf `leaf` (empty key beyond the tree).
   Key at(std::uint32_t leaf) const { return leaf < leaves_ ? unpack(nodes_[leaves_ + leaf]) : Key{}; }
@@ -78,18 +68,25 @@ class TimerTree {
     return Key{static_cast<SimTime>(static_cast<std::uint64_t>(p >> 64)), static_cast<std::uint64_t>(p)};
   }
 
-  /// Recomputes the path above node i, carrying the smallest key of the subtree climbed so far.
-  void climb(std::size_t i) {
+  /// Recomputes the path above node i, carrying the smallest key of the subtree climbed so far. With
+  /// `kStopEarly`, stops at the first node that already holds it (the rest of the path does too); without, every
+  /// node is rewritten (clear_top: each held the key just removed).
+  template <bool kStopEarly = true>
+  void walk(std::size_t i) {
     Packed key = nodes_[i];
-    auto* const base = reinterpret_cast<unsigned char*>(nodes_.data());  // byte offsets, as in clear_top
+    // Walked by byte offset: a sibling is one xor away and a parent one shift and mask, without rescaling an
+    // index at every level (three instructions of sixteen per level, at every timer event).
+    auto* const base = reinterpret_cast<unsigned char*>(nodes_.data());
     for (std::size_t off = i * sizeof(Packed); off > sizeof(Packed);) {
       Packed sibling;
       std::memcpy(&sibling, base + (off ^ sizeof(Packed)), sizeof sibling);
       key = sibling < key ? sibling : key;
       off = (off >> 1) & ~(sizeof(Packed) - 1);
-      Packed parent;
-      std::memcpy(&parent, base + off, sizeof parent);
-      if (parent == key) return;  // the rest of the path already holds what it would get
+      if constexpr (kStopEarly) {
+        Packed parent;
+        std::memcpy(&parent, base + off, sizeof parent);
+        if (parent == key) return;
+      }
       std::memcpy(base + off, &key, sizeof key);
     }
   }
